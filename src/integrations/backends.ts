@@ -1,0 +1,20 @@
+// Builds the clients of every configured back end from Config. A back end that is not
+// configured is absent, and its checks report "skipped: set <VARIABLE>".
+import type { Config } from '../config.js';
+import type { BackendName } from '../diagnostics/types.js';
+import type { Logger } from '../log.js';
+
+export type Backends = Partial<Record<BackendName, unknown>> & { close(): Promise<void> };
+
+export function createBackends(_config: Config, _log: Logger): Backends {
+  const backends: Partial<Record<BackendName, unknown>> = {};
+  const closers: (() => Promise<void> | void)[] = [];
+  // integrations add their factories here, e.g.
+  //   if (config.prometheusUrl) backends.prometheus = createPrometheusClient({ baseUrl: config.prometheusUrl });
+  return {
+    ...backends,
+    close: async () => {
+      await Promise.allSettled(closers.map((c) => c()));
+    },
+  };
+}

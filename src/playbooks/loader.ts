@@ -1,0 +1,165 @@
+// Reads playbooks/*.yml into validated Playbooks. Every problem is reported with the line it
+// is on (YAML syntax, schema, per-kind parameters, cross-references), all at once, so an author
+// fixes a file in one pass.
+import { readdir, readFile } from 'node:fs/promises';
+import { join, relative } from 'node:path';
+import { type Document, LineCounter, parseDocument } from 'yaml';
+import type { z } from 'zod';
+import { PlaybookError, type PlaybookProblem } from '../errors.js';
+import { ACTION_PARAMS, CHECK_PARAMS } from './kinds.js';
+import { type LoadedPlaybook, Playbook } from './schema.js';
+import { crossReferenceProblems } from './validate.js';
+
+type Path = readonly (string | number)[];
+
+/** Locates a path of the parsed document; falls back to the nearest existing ancestor. */
+export class SourceMap {
+  constructor(
+    private readonly doc: Document,
+    private readonly lines: LineCounter,
+  ) {}
+
+  line(path: Path): number {
+    for (let n = path.length; n >= 0; n--) {
+      const node = n === 0 ? this.doc.contents : this.doc.getIn(path.slice(0, n), true);
+      const range = (node as { range?: [number, number, number] } | undefined)?.range;
+      if (range) return this.lines.linePos(range[0]).line;
+    }
+    return 1;
+  }
+}
+
+export interface ParsedFile {
+  playbook: LoadedPlaybook | undefined;
+  problems: PlaybookProblem[];
+  source: SourceMap | undefined;
+}
+
+/** Parses one file's text; `file` is only used in messages. */
+export function parsePlaybookText(text: string, file: string): ParsedFile {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    return {
+      playbook: undefined,
+      source: undefined,
+      problems: doc.errors.map((e) => ({
+        file,
+        line: e.linePos?.[0]?.line ?? lineCounter.linePos(e.pos[0]).line,
+        message: `YAML: ${e.message.split('\n')[0]}`,
+      })),
+    };
+  }
+  const source = new SourceMap(doc, lineCounter);
+  const raw: unknown = doc.toJS();
+  const problems: PlaybookProblem[] = [];
+  const at = (path: Path, message: string) => problems.push({ file, line: source.line(path), message });
+
+  const parsed = Playbook.safeParse(raw);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues)
+      at(issue.path as Path, describe(issue.path as Path, issue.message));
+    return { playbook: undefined, problems, source };
+  }
+  const playbook: LoadedPlaybook = { ...parsed.data, file };
+
+  // Per-kind parameters, located under checks[i].params / remediations[i].params.
+  playbook.checks.forEach((check, i) => {
+    const result = validateParams(CHECK_PARAMS[check.kind], check.params);
+    if (result.ok) check.params = result.value;
+    else
+      for (const [p, m] of result.issues)
+        at(['checks', i, 'params', ...p], `${check.kind}: ${describe(p, m)}`);
+  });
+  playbook.remediations.forEach((rem, i) => {
+    const result = validateParams(ACTION_PARAMS[rem.action], rem.params);
+    if (result.ok) rem.params = result.value;
+    else
+      for (const [p, m] of result.issues)
+        at(['remediations', i, 'params', ...p], `${rem.action}: ${describe(p, m)}`);
+  });
+  for (const problem of crossReferenceProblems(playbook)) at(problem.path, problem.message);
+  return { playbook: problems.length === 0 ? playbook : undefined, problems, source };
+}
+
+function validateParams(
+  schema: z.ZodType,
+  params: unknown,
+): { ok: true; value: Record<string, unknown> } | { ok: false; issues: [Path, string][] } {
+  const r = schema.safeParse(params);
+  if (r.success) return { ok: true, value: r.data as Record<string, unknown> };
+  return { ok: false, issues: r.error.issues.map((i) => [i.path as Path, i.message]) };
+}
+
+function describe(path: Path, message: string): string {
+  return path.length === 0 ? message : `${path.join('.')}: ${message}`;
+}
+
+export interface LoadResult {
+  playbooks: LoadedPlaybook[];
+  problems: PlaybookProblem[];
+}
+
+/** Loads every *.yml / *.yaml directly in `dir` (alert rules live in a subfolder). */
+export async function loadPlaybookDir(dir: string, cwd: string = process.cwd()): Promise<LoadResult> {
+  let names: string[];
+  try {
+    names = (await readdir(dir, { withFileTypes: true }))
+      .filter((d) => d.isFile() && /\.ya?ml$/.test(d.name))
+      .map((d) => d.name)
+      .sort();
+  } catch (err) {
+    return {
+      playbooks: [],
+      problems: [{ file: dir, line: 1, message: `cannot read playbook folder: ${(err as Error).message}` }],
+    };
+  }
+  const playbooks: LoadedPlaybook[] = [];
+  const problems: PlaybookProblem[] = [];
+  const sources = new Map<string, SourceMap>();
+  for (const name of names) {
+    const path = join(dir, name);
+    const file = relative(cwd, path) || path;
+    const parsed = parsePlaybookText(await readFile(path, 'utf8'), file);
+    problems.push(...parsed.problems);
+    if (parsed.playbook) playbooks.push(parsed.playbook);
+    if (parsed.source) sources.set(file, parsed.source);
+  }
+  problems.push(...namesAcrossPlaybooks(playbooks, sources));
+  if (names.length === 0) problems.push({ file: dir, line: 1, message: 'no playbooks (*.yml) found' });
+  return { playbooks, problems };
+}
+
+/** Ids and aliases must be unique across all playbooks: `/perf diagnose X` must mean one thing. */
+function namesAcrossPlaybooks(
+  playbooks: LoadedPlaybook[],
+  sources: Map<string, SourceMap>,
+): PlaybookProblem[] {
+  const owner = new Map<string, LoadedPlaybook>();
+  const problems: PlaybookProblem[] = [];
+  for (const pb of playbooks) {
+    const names: [string, Path][] = [
+      [pb.id, ['id']],
+      ...pb.aliases.map((a, i): [string, Path] => [a, ['aliases', i]]),
+    ];
+    for (const [name, path] of names) {
+      const first = owner.get(name);
+      if (first && first !== pb) {
+        const line = sources.get(pb.file)?.line(path) ?? 1;
+        problems.push({
+          file: pb.file,
+          line,
+          message: `name "${name}" is already used by playbook ${first.id} (${first.file})`,
+        });
+      } else owner.set(name, pb);
+    }
+  }
+  return problems;
+}
+
+/** Loads and throws one PlaybookError listing every problem: the server refuses to start. */
+export async function loadPlaybooksOrThrow(dir: string): Promise<LoadedPlaybook[]> {
+  const { playbooks, problems } = await loadPlaybookDir(dir);
+  if (problems.length > 0) throw new PlaybookError(problems);
+  return playbooks;
+}

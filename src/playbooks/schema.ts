@@ -1,0 +1,180 @@
+// The playbook format: a runbook as data. Strict (unknown keys are errors) because a typo in a
+// threshold name must not silently disable a check. Check and action parameters are validated
+// per kind against src/playbooks/kinds.ts in the loader, so errors point at the right line.
+import { z } from 'zod';
+import { ACTION_KINDS, CHECK_KINDS, namespaceName, objectName, WorkloadRef } from './kinds.js';
+
+const id = z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'expected a lower-case id (letters, digits, "-")');
+const duration = z
+  .string()
+  .regex(/^(?:\d+(?:\.\d+)?(?:ms|s|m|h|d))+$/, 'expected a duration such as 30s or 5m');
+const slackPrincipal = z
+  .string()
+  .regex(/^[USW][A-Z0-9]{2,}$/, 'expected a Slack user (U…) or user-group (S…) ID');
+
+export const Units = [
+  's',
+  'ms',
+  'bytes',
+  'ratio',
+  'percent',
+  'count',
+  'per_second',
+  'cores',
+  'messages',
+] as const;
+export const Unit = z.enum(Units);
+export type Unit = z.infer<typeof Unit>;
+
+/**
+ * warn/critical limits for a check's value. `above`: value > warn is warn, > critical is
+ * critical (latency, lag). `below`: value < warn is warn, < critical is critical (hit rate,
+ * throughput). `normal` is the runbook's "normal range", kept for the report.
+ */
+export const Thresholds = z.strictObject({
+  direction: z.enum(['above', 'below']).default('above'),
+  warn: z.number().optional(),
+  critical: z.number().optional(),
+  normal: z.string().optional(),
+});
+export type Thresholds = z.infer<typeof Thresholds>;
+
+export const Check = z.strictObject({
+  id,
+  kind: z.enum(CHECK_KINDS),
+  title: z.string().min(1),
+  /** The runbook section this check comes from, shown in reports. */
+  section: z.string().optional(),
+  params: z.record(z.string(), z.unknown()).default({}),
+  unit: Unit.optional(),
+  thresholds: Thresholds.optional(),
+  timeout: duration.default('10s'),
+});
+export type Check = z.infer<typeof Check>;
+
+export type Condition =
+  | { check: string; status?: ConditionStatus | ConditionStatus[] }
+  | { all: Condition[] }
+  | { any: Condition[] }
+  | { not: Condition };
+export const ConditionStatuses = ['ok', 'warn', 'critical', 'bad', 'unknown', 'skipped', 'error'] as const;
+type ConditionStatus = (typeof ConditionStatuses)[number];
+
+/** `status` defaults to `bad` (warn or critical). */
+export const Condition: z.ZodType<Condition> = z.lazy(() =>
+  z.union([
+    z.strictObject({
+      check: id,
+      status: z.union([z.enum(ConditionStatuses), z.array(z.enum(ConditionStatuses)).min(1)]).optional(),
+    }),
+    z.strictObject({ all: z.array(Condition).min(1) }),
+    z.strictObject({ any: z.array(Condition).min(1) }),
+    z.strictObject({ not: Condition }),
+  ]),
+);
+
+/**
+ * A node of the decision tree. A node whose `when` holds names its bottleneck (if any) and
+ * descends into `branches`; siblings are all evaluated, so several bottlenecks can be named.
+ */
+export interface DecisionNode {
+  id: string;
+  when: Condition;
+  bottleneck?: string | undefined;
+  summary?: string | undefined;
+  remediations?: string[] | undefined;
+  advice?: string[] | undefined;
+  branches?: DecisionNode[] | undefined;
+}
+export const DecisionNode: z.ZodType<DecisionNode> = z.lazy(() =>
+  z.strictObject({
+    id,
+    when: Condition,
+    bottleneck: z.string().min(1).optional(),
+    summary: z.string().optional(),
+    remediations: z.array(id).optional(),
+    advice: z.array(id).optional(),
+    branches: z.array(DecisionNode).optional(),
+  }),
+);
+
+export const Approval = z.strictObject({
+  /** Slack user and user-group IDs; empty means PERFBOT_APPROVERS. */
+  approvers: z.array(slackPrincipal).default([]),
+  /** Distinct approvals needed; the action kind's default when absent (two for kafka.partitions). */
+  required: z.number().int().min(1).max(10).optional(),
+  allowSelfApproval: z.boolean().default(false),
+  expiresAfter: duration.default('30m'),
+});
+export type Approval = z.infer<typeof Approval>;
+
+export const Remediation = z.strictObject({
+  id,
+  title: z.string().min(1),
+  action: z.enum(ACTION_KINDS),
+  params: z.record(z.string(), z.unknown()),
+  approval: Approval.prefault({}),
+  /** Checks re-run by the verification job after the action; default: those that led to it. */
+  verify: z.array(id).optional(),
+  dryRun: z.boolean().default(false),
+});
+export type Remediation = z.infer<typeof Remediation>;
+
+export const Advice = z.strictObject({
+  id,
+  title: z.string().min(1),
+  text: z.string().min(1),
+  section: z.string().optional(),
+});
+export type Advice = z.infer<typeof Advice>;
+
+export const Trigger = z
+  .strictObject({
+    /** Exact alert name (Alertmanager `alertname`, Azure `alertRule`, CloudWatch `AlarmName`). */
+    alertname: z.string().min(1).optional(),
+    /** Label equality. */
+    labels: z.record(z.string(), z.string()).optional(),
+    /** Label regex, anchored like Alertmanager's `=~`. */
+    match_re: z.record(z.string(), z.string()).optional(),
+    source: z.enum(['alertmanager', 'azure-monitor', 'cloudwatch']).optional(),
+  })
+  .refine((t) => t.alertname || t.labels || t.match_re, 'a trigger needs alertname, labels or match_re');
+export type Trigger = z.infer<typeof Trigger>;
+
+export const Target = z.strictObject({
+  namespace: namespaceName,
+  selector: z.record(z.string(), z.string()).default({}),
+  workloads: z.array(WorkloadRef).default([]),
+});
+export type Target = z.infer<typeof Target>;
+
+export const Playbook = z.strictObject({
+  id,
+  title: z.string().min(1),
+  description: z.string().optional(),
+  runbook: z.string().optional(),
+  aliases: z.array(z.string().regex(/^[a-z0-9][a-z0-9-]*$/)).default([]),
+  channel: z
+    .string()
+    .regex(/^[CG][A-Z0-9]{2,}$/, 'expected a Slack channel ID')
+    .optional(),
+  /** Preview remediations only, never execute (same as PERFBOT_DRY_RUN for this playbook). */
+  dryRun: z.boolean().default(false),
+  target: Target,
+  triggers: z.array(Trigger).default([]),
+  checks: z.array(Check).min(1),
+  decision: z.array(DecisionNode).default([]),
+  remediations: z.array(Remediation).default([]),
+  advice: z.array(Advice).default([]),
+  verification: z
+    .strictObject({ after: duration.default('5m'), items: z.array(z.string()).default([]) })
+    .prefault({}),
+});
+export type Playbook = z.infer<typeof Playbook>;
+
+/** A loaded playbook remembers where it came from, for messages and reloads. */
+export interface LoadedPlaybook extends Playbook {
+  file: string;
+}
+
+export { objectName };
