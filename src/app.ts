@@ -1,0 +1,57 @@
+// Composition root: builds every long-lived dependency once from Config, so `serve`, `worker`,
+// the CLI commands and the tests assemble the same bot.
+import { once } from 'node:events';
+import type { Redis } from 'ioredis';
+import type { Config } from './config.js';
+import { type Backends, createBackends } from './integrations/backends.js';
+import type { Logger } from './log.js';
+import { createMetrics, type Metrics } from './metrics.js';
+import { PlaybookCatalog } from './playbooks/catalog.js';
+import { loadPlaybooksOrThrow } from './playbooks/loader.js';
+import { createRedis } from './redis/connect.js';
+
+export interface AppDeps {
+  config: Config;
+  log: Logger;
+  redis: Redis;
+  catalog: PlaybookCatalog;
+  metrics: Metrics;
+  backends: Backends;
+  now: () => Date;
+}
+
+export interface AppOptions {
+  config: Config;
+  log: Logger;
+  redisUrl: string;
+  metrics?: Metrics;
+  catalog?: PlaybookCatalog;
+  backends?: Backends;
+  now?: () => Date;
+}
+
+export async function createApp(options: AppOptions): Promise<AppDeps & { close(): Promise<void> }> {
+  // Invalid playbooks stop the start-up: running with half a runbook is worse than not running.
+  const catalog =
+    options.catalog ?? new PlaybookCatalog(await loadPlaybooksOrThrow(options.config.playbooksDir));
+  const redis = createRedis(options.redisUrl);
+  redis.on('error', (err) => options.log.warn({ err }, 'redis connection error'));
+  await Promise.race([once(redis, 'ready'), new Promise((r) => setTimeout(r, 3000))]);
+  const backends = options.backends ?? createBackends(options.config, options.log);
+  const deps: AppDeps = {
+    config: options.config,
+    log: options.log,
+    redis,
+    catalog,
+    metrics: options.metrics ?? createMetrics(),
+    backends,
+    now: options.now ?? (() => new Date()),
+  };
+  return {
+    ...deps,
+    close: async () => {
+      await backends.close();
+      redis.disconnect();
+    },
+  };
+}

@@ -1,0 +1,51 @@
+// `perfbot serve`: HTTP server (webhooks, Slack, health) and, unless --no-worker, the
+// remediation worker, in one process. SIGTERM/SIGINT stop accepting work, let running requests
+// and jobs finish, then close Redis (and the embedded redis-server if we started one).
+import { createApp } from '../app.js';
+import type { Config } from '../config.js';
+import type { Logger } from '../log.js';
+import { resolveRedisUrl } from '../redis/connect.js';
+import { buildServer } from '../server.js';
+
+export interface ServeOptions {
+  worker: boolean;
+}
+
+/** Something started alongside the server that must stop with it (the worker, Slack sockets). */
+export interface Service {
+  name: string;
+  stop(): Promise<void>;
+}
+
+export async function serveCommand(
+  config: Config,
+  log: Logger,
+  options: ServeOptions,
+): Promise<() => Promise<void>> {
+  const redisHandle = await resolveRedisUrl(config, log, { allowEmbedded: true });
+  const app = await createApp({ config, log, redisUrl: redisHandle.url });
+  const server = await buildServer(app);
+  const services: Service[] = [];
+  if (options.worker) {
+    // The remediation worker registers here (src/remediation/worker.ts).
+  }
+  const address = await server.listen({ port: config.port, host: config.host });
+  log.info(
+    { address, playbooks: app.catalog.playbooks.map((p) => p.id), worker: options.worker },
+    'perfbot serving',
+  );
+
+  let stopping: Promise<void> | undefined;
+  return () => {
+    stopping ??= (async () => {
+      log.info('shutting down');
+      await server.close();
+      for (const s of services.reverse())
+        await s.stop().catch((err) => log.error({ err, service: s.name }, 'stop failed'));
+      await app.close();
+      await redisHandle.embedded?.stop();
+      log.info('stopped');
+    })();
+    return stopping;
+  };
+}

@@ -1,0 +1,51 @@
+// HTTP wiring only: routes → handlers. Everything the handlers need arrives in AppDeps.
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { AppDeps } from './app.js';
+
+export async function buildServer(deps: AppDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: deps.log.child({ component: 'http' }) as FastifyBaseLogger,
+    bodyLimit: deps.config.bodyLimit,
+    disableRequestLogging: true,
+    // Webhook senders and Slack retry on slow answers; never keep a request open for long.
+    requestTimeout: 30_000,
+    return503OnClosing: true,
+  });
+
+  app.get('/healthz', async () => ({ status: 'ok' }));
+
+  app.get('/readyz', async (_req, reply) => {
+    const problems: string[] = [];
+    try {
+      await withTimeout(deps.redis.ping(), 1000);
+    } catch (err) {
+      problems.push(`redis: ${(err as Error).message}`);
+    }
+    if (deps.catalog.playbooks.length === 0) problems.push('playbooks: none loaded');
+    if (problems.length > 0) return reply.code(503).send({ status: 'unavailable', problems });
+    return { status: 'ready', playbooks: deps.catalog.playbooks.length };
+  });
+
+  app.get('/metrics', async (_req, reply) => {
+    reply.header('content-type', deps.metrics.registry.contentType);
+    return deps.metrics.registry.metrics();
+  });
+
+  return app;
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(`no answer in ${ms} ms`)), ms);
+    p.then(
+      (v) => {
+        clearTimeout(t);
+        resolve(v);
+      },
+      (e: unknown) => {
+        clearTimeout(t);
+        reject(e);
+      },
+    );
+  });
+}
