@@ -1,12 +1,13 @@
 // HTTP wiring only: routes → handlers. Everything the handlers need arrives in AppDeps.
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { AppDeps } from './app.js';
 
 export async function buildServer(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: deps.log.child({ component: 'http' }) as FastifyBaseLogger,
     bodyLimit: deps.config.bodyLimit,
-    disableRequestLogging: true,
+    // Request lines would repeat what the handlers log with more context (and raw webhook URLs).
+    logController: new LogController({ disableRequestLogging: true }),
     // Webhook senders and Slack retry on slow answers; never keep a request open for long.
     requestTimeout: 30_000,
     return503OnClosing: true,
