@@ -1,0 +1,27 @@
+# syntax=docker/dockerfile:1
+# Build stage: compile TypeScript with the dev dependencies.
+FROM node:24-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --ignore-scripts
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+COPY commands ./commands
+RUN npm run build
+
+# Runtime stage: production dependencies only, non-root, no shell tools the bot would need.
+FROM node:24-slim
+ENV NODE_ENV=production PORT=3000 HOST=0.0.0.0 PLAYBOOKS_DIR=/app/playbooks
+WORKDIR /app
+COPY package.json package-lock.json ./
+# --ignore-scripts: `prepare` would try to build without the compiler, which this stage lacks.
+RUN npm ci --omit=dev --ignore-scripts && npm cache clean --force
+COPY --from=build /app/dist ./dist
+COPY bin ./bin
+COPY playbooks ./playbooks
+USER node
+EXPOSE 3000
+HEALTHCHECK --interval=30s --timeout=3s --start-period=20s --retries=3 \
+  CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
+ENTRYPOINT ["node", "bin/perfbot.js"]
+CMD ["serve"]
