@@ -45,6 +45,8 @@ export interface CheckResult {
   unit?: Unit | undefined;
   thresholds?: Thresholds | undefined;
   summary: string;
+  /** The integration's own line (Measurement.summary), kept apart so renderers can lay it out. */
+  detail?: string | undefined;
   evidence?: Evidence | undefined;
   durationMs: number;
 }

@@ -1,0 +1,154 @@
+// Runs a playbook's checks concurrently, each under its own timeout and all under one deadline,
+// then lets the decision tree name the bottleneck. Nothing a back end does (fail, hang, be
+// absent) fails the run: every check ends as a CheckResult, and the run always returns.
+import { performance } from 'node:perf_hooks';
+import { formatDuration, parseDuration } from '../duration.js';
+import { InvalidInputError } from '../errors.js';
+import { type AnyCheckDefinition, CHECKS } from '../integrations/registry.js';
+import type { Logger } from '../log.js';
+import type { Metrics } from '../metrics.js';
+import { CHECK_PARAMS, type CheckKind, DNS1123_LABEL } from '../playbooks/kinds.js';
+import type { Check, Playbook } from '../playbooks/schema.js';
+import { runCheckUntil } from './abort.js';
+import { type Diagnosis, decide } from './decide.js';
+import { errorResult, measuredResult, skippedResult, unimplementedResult } from './evaluate.js';
+import { BACKEND_VARIABLE, type BackendName, type CheckResult } from './types.js';
+
+export const DEFAULT_DEADLINE_MS = 30_000;
+
+export interface RunDiagnosisOptions {
+  playbook: Playbook;
+  /** Overrides the playbook's target namespace (--namespace, an alert's label). */
+  namespace?: string | undefined;
+  /** Configured back ends' ports; an absent one makes its checks "skipped: set X". */
+  backends: Partial<Record<BackendName, unknown>>;
+  checks?: Partial<Record<CheckKind, AnyCheckDefinition>>;
+  log: Logger;
+  now?: () => Date;
+  /** Bound on the whole run; checks still running then are reported as timed out. */
+  deadlineMs?: number;
+  /** Cancels the run from outside (a shutdown); running checks end as errors. */
+  signal?: AbortSignal;
+  onProgress?: (result: CheckResult, done: number, total: number) => void;
+  metrics?: Pick<Metrics, 'checksRun' | 'checkDuration'>;
+}
+
+export interface DiagnosisRun {
+  playbookId: string;
+  namespace: string;
+  startedAt: Date;
+  finishedAt: Date;
+  durationMs: number;
+  /** In playbook order, whatever order they finished in. */
+  checks: CheckResult[];
+  diagnosis: Diagnosis;
+}
+
+/** Throws InvalidInputError before anything runs if the namespace is not a DNS-1123 label. */
+export function resolveNamespace(playbook: Playbook, explicit?: string): string {
+  const namespace = explicit ?? playbook.target.namespace;
+  if (!DNS1123_LABEL.test(namespace)) {
+    throw new InvalidInputError(
+      'namespace',
+      `invalid namespace "${namespace.slice(0, 80)}": expected a DNS-1123 label (lower-case letters, digits, "-", at most 63)`,
+    );
+  }
+  return namespace;
+}
+
+export async function runDiagnosis(options: RunDiagnosisOptions): Promise<DiagnosisRun> {
+  const { playbook, backends, log, onProgress, metrics } = options;
+  const checks = options.checks ?? CHECKS;
+  const now = options.now ?? (() => new Date());
+  const deadlineMs = options.deadlineMs ?? DEFAULT_DEADLINE_MS;
+  const namespace = resolveNamespace(playbook, options.namespace);
+  const target = { ...playbook.target, namespace };
+  const startedAt = now();
+  const t0 = performance.now();
+
+  const deadline = new AbortController();
+  const timer = setTimeout(
+    () => deadline.abort(new Error(`timed out (diagnosis deadline ${formatDuration(deadlineMs)})`)),
+    deadlineMs,
+  );
+  const stopOuter = forwardAbort(options.signal, deadline);
+  const total = playbook.checks.length;
+  let done = 0;
+
+  const runOne = async (check: Check): Promise<CheckResult> => {
+    const definition = checks[check.kind];
+    const port = definition ? backends[definition.backend] : undefined;
+    let result: CheckResult;
+    if (!definition) result = unimplementedResult(check);
+    else if (port === undefined || port === null)
+      result = skippedResult(check, BACKEND_VARIABLE[definition.backend]);
+    else result = await execute(check, definition, port);
+    done++;
+    metrics?.checksRun.inc({ kind: check.kind, status: result.status });
+    if (result.status !== 'skipped')
+      metrics?.checkDuration.observe({ kind: check.kind }, result.durationMs / 1000);
+    log.debug(
+      { checkId: check.id, kind: check.kind, status: result.status, ms: result.durationMs },
+      'check done',
+    );
+    try {
+      onProgress?.(result, done, total);
+    } catch (err) {
+      log.warn({ err, checkId: check.id }, 'progress callback failed');
+    }
+    return result;
+  };
+
+  const execute = async (
+    check: Check,
+    definition: AnyCheckDefinition,
+    port: unknown,
+  ): Promise<CheckResult> => {
+    const started = performance.now();
+    const elapsed = () => Math.round(performance.now() - started);
+    const params = CHECK_PARAMS[check.kind].safeParse(check.params);
+    if (!params.success) {
+      const first = params.error.issues[0];
+      return errorResult(check, `invalid params: ${first?.path.join('.') || ''} ${first?.message ?? ''}`, 0);
+    }
+    try {
+      const measurement = await runCheckUntil(
+        (signal) => definition.run({ params: params.data, namespace, target, signal, now, log }, port),
+        { timeoutMs: timeoutOf(check), deadline: deadline.signal },
+      );
+      return measuredResult(check, measurement, elapsed());
+    } catch (err) {
+      log.debug({ err, checkId: check.id, kind: check.kind }, 'check failed');
+      return errorResult(check, err, elapsed());
+    }
+  };
+
+  try {
+    const results = await Promise.all(playbook.checks.map(runOne));
+    const finishedAt = now();
+    return {
+      playbookId: playbook.id,
+      namespace,
+      startedAt,
+      finishedAt,
+      durationMs: Math.round(performance.now() - t0),
+      checks: results,
+      diagnosis: decide(playbook, results),
+    };
+  } finally {
+    clearTimeout(timer);
+    stopOuter();
+  }
+}
+
+function timeoutOf(check: Check): number {
+  return parseDuration(check.timeout) ?? 10_000;
+}
+
+function forwardAbort(from: AbortSignal | undefined, to: AbortController): () => void {
+  if (!from) return () => {};
+  const onAbort = () => to.abort(new Error('cancelled'));
+  if (from.aborted) onAbort();
+  else from.addEventListener('abort', onAbort, { once: true });
+  return () => from.removeEventListener('abort', onAbort);
+}
