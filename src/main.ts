@@ -1,6 +1,7 @@
 // CLI entry: serve | worker | diagnose | validate | audit. The only place (with commands/)
 // that writes to the console.
 import { parseArgs } from 'node:util';
+import { auditCli } from './cli/audit.js';
 import { serveCommand } from './cli/serve.js';
 import { validateCommand } from './cli/validate.js';
 import { type Config, loadConfig } from './config.js';
@@ -28,6 +29,13 @@ export async function main(argv: string[]): Promise<number> {
     switch (command) {
       case 'serve':
         return await serve(rest);
+      case 'audit': {
+        const { values } = parseArgs({
+          args: rest,
+          options: { incident: { type: 'string' }, verify: { type: 'boolean', default: false } },
+        });
+        return await auditCli(configFromEnv(), { incident: values.incident, verify: values.verify }, io);
+      }
       case 'validate': {
         const { positionals } = parseArgs({ args: rest, allowPositionals: true, options: {} });
         return await validateCommand(positionals[0] ?? process.env.PLAYBOOKS_DIR ?? './playbooks', io);

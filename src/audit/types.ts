@@ -1,0 +1,76 @@
+// What the audit trail records. The list of event names is closed on purpose: a typo in an event
+// name would make an entry invisible to anyone filtering the trail for it.
+
+export const AUDIT_EVENTS = [
+  'alert.received',
+  'incident.opened',
+  'incident.repeated',
+  'incident.resolved',
+  'command.invoked',
+  'diagnosis.done',
+  'proposal.created',
+  'proposal.noop',
+  /** One approval recorded; details say how many of how many, and whether that completed it. */
+  'proposal.approved',
+  'proposal.denied',
+  /** A click that changed nothing: not an approver, self-approval, expired, already decided… */
+  'proposal.refused',
+  'proposal.expired',
+  'job.started',
+  'job.succeeded',
+  'job.failed',
+  'job.retried',
+  /** The worker would not run the job: the stored proposal was not approved. */
+  'job.refused',
+  'job.dry-run',
+  'verification.scheduled',
+  'verification.passed',
+  'verification.failed',
+] as const;
+export type AuditEvent = (typeof AUDIT_EVENTS)[number];
+
+export type AuditDetails = Record<string, unknown>;
+
+/** What a caller records. `actor` is a Slack user ID, `system`, `alertmanager`, `cli`, … */
+export interface AuditInput {
+  actor: string;
+  event: AuditEvent;
+  incident?: string | undefined;
+  proposal?: string | undefined;
+  details?: AuditDetails | undefined;
+}
+
+/** The hashed content of an entry: everything except its position in the chain. */
+export interface AuditRecord {
+  time: string;
+  actor: string;
+  event: string;
+  incident?: string;
+  proposal?: string;
+  details: AuditDetails;
+}
+
+export interface AuditEntry extends AuditRecord {
+  /** Redis Stream entry ID, e.g. 1714550000000-0. */
+  id: string;
+  /** Hash of the entry before this one (GENESIS_HASH for the first). */
+  prevHash: string;
+  /** sha256(prevHash + canonicalJson(record)), hex. */
+  hash: string;
+}
+
+/** Anything that can take an audit entry: the trail, or a test double in unit tests. */
+export interface AuditSink {
+  append(input: AuditInput): Promise<AuditEntry>;
+}
+
+export const GENESIS_HASH = '0'.repeat(64);
+
+export interface TrailProblem {
+  /** Stream ID of the first bad entry (or of the head pointer's missing entry). */
+  id: string;
+  time: string | undefined;
+  reason: string;
+}
+
+export type VerifyResult = { ok: true; count: number } | { ok: false; count: number; problem: TrailProblem };
