@@ -1,6 +1,7 @@
 // CLI entry: serve | worker | diagnose | validate | audit. The only place (with commands/)
 // that writes to the console.
 import { parseArgs } from 'node:util';
+import { diagnoseCli } from '../commands/diagnose.js';
 import { auditCli } from './cli/audit.js';
 import { serveCommand } from './cli/serve.js';
 import { validateCommand } from './cli/validate.js';
@@ -29,6 +30,8 @@ export async function main(argv: string[]): Promise<number> {
     switch (command) {
       case 'serve':
         return await serve(rest);
+      case 'diagnose':
+        return await diagnoseCli(rest, { ...io, isTTY: process.stdout.isTTY === true });
       case 'audit': {
         const { values } = parseArgs({
           args: rest,
