@@ -57,8 +57,7 @@ export function parsePlaybookText(text: string, file: string): ParsedFile {
 
   const parsed = Playbook.safeParse(raw);
   if (!parsed.success) {
-    for (const issue of parsed.error.issues)
-      at(issue.path as Path, describe(issue.path as Path, issue.message));
+    for (const issue of parsed.error.issues) at(keyPath(issue), describe(issue.path as Path, issue.message));
     return { playbook: undefined, problems, source };
   }
   const playbook: LoadedPlaybook = { ...parsed.data, file };
@@ -68,15 +67,15 @@ export function parsePlaybookText(text: string, file: string): ParsedFile {
     const result = validateParams(CHECK_PARAMS[check.kind], check.params);
     if (result.ok) check.params = result.value;
     else
-      for (const [p, m] of result.issues)
-        at(['checks', i, 'params', ...p], `${check.kind}: ${describe(p, m)}`);
+      for (const [p, m, loc] of result.issues)
+        at(['checks', i, 'params', ...loc], `${check.kind}: ${describe(p, m)}`);
   });
   playbook.remediations.forEach((rem, i) => {
     const result = validateParams(ACTION_PARAMS[rem.action], rem.params);
     if (result.ok) rem.params = result.value;
     else
-      for (const [p, m] of result.issues)
-        at(['remediations', i, 'params', ...p], `${rem.action}: ${describe(p, m)}`);
+      for (const [p, m, loc] of result.issues)
+        at(['remediations', i, 'params', ...loc], `${rem.action}: ${describe(p, m)}`);
   });
   for (const problem of crossReferenceProblems(playbook)) at(problem.path, problem.message);
   return { playbook: problems.length === 0 ? playbook : undefined, problems, source };
@@ -85,10 +84,20 @@ export function parsePlaybookText(text: string, file: string): ParsedFile {
 function validateParams(
   schema: z.ZodType,
   params: unknown,
-): { ok: true; value: Record<string, unknown> } | { ok: false; issues: [Path, string][] } {
+): { ok: true; value: Record<string, unknown> } | { ok: false; issues: [Path, string, Path][] } {
   const r = schema.safeParse(params);
   if (r.success) return { ok: true, value: r.data as Record<string, unknown> };
-  return { ok: false, issues: r.error.issues.map((i) => [i.path as Path, i.message]) };
+  return { ok: false, issues: r.error.issues.map((i) => [i.path as Path, i.message, keyPath(i)]) };
+}
+
+/**
+ * Where to point for an issue. zod files an unknown key under the object holding it, which would
+ * send the author to the object's first line; the line to fix is the key's own.
+ */
+function keyPath(issue: { path: PropertyKey[]; code?: string; keys?: string[] }): Path {
+  const path = issue.path as Path;
+  const key = issue.code === 'unrecognized_keys' ? issue.keys?.[0] : undefined;
+  return key === undefined ? path : [...path, key];
 }
 
 function describe(path: Path, message: string): string {

@@ -19,7 +19,7 @@ export function crossReferenceProblems(pb: Playbook): PathProblem[] {
     const ordered = t.direction === 'above' ? t.warn <= t.critical : t.warn >= t.critical;
     if (!ordered) {
       problems.push({
-        path: ['checks', i, 'thresholds'],
+        path: ['checks', i, 'thresholds', 'warn'],
         message: `thresholds out of order: with direction ${t.direction}, warn (${t.warn}) must be ${t.direction === 'above' ? '≤' : '≥'} critical (${t.critical})`,
       });
     }
@@ -28,6 +28,8 @@ export function crossReferenceProblems(pb: Playbook): PathProblem[] {
   pb.triggers.forEach((t, i) => {
     for (const [label, re] of Object.entries(t.match_re ?? {})) {
       try {
+        // The bare pattern first, so the message quotes what the author wrote, not our anchoring.
+        new RegExp(re);
         new RegExp(`^(?:${re})$`);
       } catch (err) {
         problems.push({
