@@ -5,6 +5,7 @@
 import type { CheckDefinition } from '../diagnostics/types.js';
 import type { ActionKind, CheckKind } from '../playbooks/kinds.js';
 import type { ActionDefinition } from '../remediation/types.js';
+import { kubernetesActions, kubernetesChecks } from './kubernetes/index.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: each definition is typed by its own port; the map erases it.
 export type AnyCheckDefinition = CheckDefinition<any, any>;
@@ -13,8 +14,10 @@ export type AnyActionDefinition = ActionDefinition<any, any>;
 
 export const CHECKS: Partial<Record<CheckKind, AnyCheckDefinition>> = {
   // integrations add their check maps here, e.g. ...prometheusChecks,
+  ...kubernetesChecks,
 };
 
 export const ACTIONS: Partial<Record<ActionKind, AnyActionDefinition>> = {
   // integrations add their action maps here, e.g. ...kubernetesActions,
+  ...kubernetesActions,
 };
