@@ -3,7 +3,11 @@
 import type { Config } from '../config.js';
 import type { BackendName } from '../diagnostics/types.js';
 import type { Logger } from '../log.js';
+import { createClickHouseClient } from './clickhouse/index.js';
 import { createKubernetesClientFromConfig } from './kubernetes/index.js';
+import { createNetworkClient } from './network/index.js';
+import { createPrometheusClient } from './prometheus/index.js';
+import { createRedisInfoClient } from './redis/index.js';
 
 export type Backends = Partial<Record<BackendName, unknown>> & { close(): Promise<void> };
 
@@ -13,6 +17,14 @@ export function createBackends(config: Config, _log: Logger): Backends {
   // integrations add their factories here, e.g.
   //   if (config.prometheusUrl) backends.prometheus = createPrometheusClient({ baseUrl: config.prometheusUrl });
   if (config.kubeconfig || config.inCluster) backends.kubernetes = createKubernetesClientFromConfig(config);
+  if (config.prometheusUrl) backends.prometheus = createPrometheusClient({ baseUrl: config.prometheusUrl });
+  if (config.clickhouseUrl) {
+    const clickhouse = createClickHouseClient({ url: config.clickhouseUrl });
+    backends.clickhouse = clickhouse;
+    closers.push(() => clickhouse.close());
+  }
+  if (config.targetRedisUrl) backends.redis = createRedisInfoClient({ url: config.targetRedisUrl });
+  if (config.networkChecks) backends.network = createNetworkClient();
   return {
     ...backends,
     close: async () => {

@@ -5,7 +5,11 @@
 import type { CheckDefinition } from '../diagnostics/types.js';
 import type { ActionKind, CheckKind } from '../playbooks/kinds.js';
 import type { ActionDefinition } from '../remediation/types.js';
+import { clickhouseChecks } from './clickhouse/index.js';
 import { kubernetesActions, kubernetesChecks } from './kubernetes/index.js';
+import { networkChecks } from './network/index.js';
+import { prometheusChecks } from './prometheus/index.js';
+import { redisChecks } from './redis/index.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: each definition is typed by its own port; the map erases it.
 export type AnyCheckDefinition = CheckDefinition<any, any>;
@@ -15,6 +19,10 @@ export type AnyActionDefinition = ActionDefinition<any, any>;
 export const CHECKS: Partial<Record<CheckKind, AnyCheckDefinition>> = {
   // integrations add their check maps here, e.g. ...prometheusChecks,
   ...kubernetesChecks,
+  ...prometheusChecks,
+  ...clickhouseChecks,
+  ...redisChecks,
+  ...networkChecks,
 };
 
 export const ACTIONS: Partial<Record<ActionKind, AnyActionDefinition>> = {
