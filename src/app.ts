@@ -3,6 +3,7 @@
 import { once } from 'node:events';
 import type { Redis } from 'ioredis';
 import type { Config } from './config.js';
+import { IncidentStore } from './incidents/store.js';
 import { type Backends, createBackends } from './integrations/backends.js';
 import type { Logger } from './log.js';
 import { createMetrics, type Metrics } from './metrics.js';
@@ -18,6 +19,10 @@ export interface AppDeps {
   metrics: Metrics;
   backends: Backends;
   now: () => Date;
+  /** Incidents in Redis (src/incidents/store.ts); built from `redis` when absent. */
+  incidents?: IncidentStore;
+  /** Outbound HTTP for SNS certificates and confirmations; globalThis.fetch when absent. */
+  fetch?: typeof globalThis.fetch;
 }
 
 export interface AppOptions {
@@ -47,6 +52,7 @@ export async function createApp(options: AppOptions): Promise<AppDeps & { close(
     backends,
     now: options.now ?? (() => new Date()),
   };
+  deps.incidents = new IncidentStore({ redis, now: deps.now });
   return {
     ...deps,
     close: async () => {

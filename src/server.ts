@@ -1,5 +1,6 @@
 // HTTP wiring only: routes → handlers. Everything the handlers need arrives in AppDeps.
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
+import { registerAlertRoutes } from './alerts/routes.js';
 import type { AppDeps } from './app.js';
 
 export async function buildServer(deps: AppDeps): Promise<FastifyInstance> {
@@ -31,6 +32,8 @@ export async function buildServer(deps: AppDeps): Promise<FastifyInstance> {
     reply.header('content-type', deps.metrics.registry.contentType);
     return deps.metrics.registry.metrics();
   });
+
+  await registerAlertRoutes(app, deps);
 
   return app;
 }

@@ -1,0 +1,45 @@
+// Parsed batch → routed → stored → counted. Shared by the three webhook routes.
+import type { IncidentStore } from '../incidents/store.js';
+import type { Logger } from '../log.js';
+import type { Metrics } from '../metrics.js';
+import type { PlaybookCatalog } from '../playbooks/catalog.js';
+import { routeAlert } from '../playbooks/route.js';
+import type { AlertBatch } from './schema.js';
+
+export interface IntakeDeps {
+  catalog: PlaybookCatalog;
+  incidents: IncidentStore;
+  metrics: Metrics;
+  log: Logger;
+}
+
+export interface IntakeAnswer {
+  accepted: number;
+  incidents: string[];
+}
+
+export async function intakeBatch(deps: IntakeDeps, batch: AlertBatch): Promise<IntakeAnswer> {
+  const decisions = batch.alerts.map((alert) => routeAlert(alert, deps.catalog));
+  // Throws StoreUnavailableError when Redis cannot take it: nothing was written.
+  const result = await deps.incidents.apply(batch, decisions);
+  for (const alert of batch.alerts)
+    deps.metrics.alertsReceived.inc({ source: batch.source, status: alert.status });
+  for (const event of result.events) {
+    if (event.type === 'opened') {
+      deps.metrics.incidentsOpened.inc({ playbook: event.playbookId ?? 'none' });
+      deps.log.info(
+        {
+          incident: event.incidentId,
+          playbook: event.playbookId,
+          trigger: event.trigger,
+          source: event.source,
+          title: event.title,
+        },
+        'incident opened',
+      );
+    } else if (event.type === 'resolved') {
+      deps.log.info({ incident: event.incidentId, durationMs: event.durationMs }, 'incident resolved');
+    }
+  }
+  return { accepted: batch.alerts.length, incidents: result.incidents };
+}

@@ -1,0 +1,168 @@
+// Incident transitions, as the store's Lua script writes them to the Redis Stream outbox
+// `<prefix>incident-events`. The chat layer renders them and the audit trail records them;
+// each reads through its own consumer group, so every event reaches exactly one replica per
+// group (and is claimed by another if that replica dies before acknowledging it).
+import type { Redis } from 'ioredis';
+import { z } from 'zod';
+import { AlertSource, AlertStatus } from '../alerts/schema.js';
+import type { Logger } from '../log.js';
+
+export const AlertSummary = z.object({
+  fingerprint: z.string(),
+  name: z.string(),
+  status: AlertStatus,
+  severity: z.string().optional(),
+  summary: z.string().optional(),
+  startsAt: z.string(),
+  endsAt: z.string().optional(),
+});
+export type AlertSummary = z.infer<typeof AlertSummary>;
+
+const ms = z.number().transform((n) => new Date(n).toISOString());
+
+const base = {
+  incidentId: z.string(),
+  playbookId: z.string().nullable(),
+  source: AlertSource,
+  group: z.string(),
+  /** The first alert's name, for messages. */
+  title: z.string(),
+  at: ms,
+  alerts: z.array(AlertSummary),
+};
+
+export const IncidentEventPayload = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('opened'), ...base, trigger: z.string().nullable() }),
+  z.object({ type: z.literal('alert-added'), ...base }),
+  /** `repeats`: the incident's total of repeated notifications so far. */
+  z.object({ type: z.literal('repeated'), ...base, repeats: z.number() }),
+  /** Some alerts resolved, `firing` still firing. */
+  z.object({ type: z.literal('alert-resolved'), ...base, firing: z.number() }),
+  z.object({
+    type: z.literal('resolved'),
+    ...base,
+    startedAt: ms,
+    resolvedAt: ms,
+    durationMs: z.number(),
+  }),
+]);
+
+/** An event with its stream entry id (unique, ordered; use it to make handlers idempotent). */
+export type IncidentEvent = z.output<typeof IncidentEventPayload> & { streamId: string };
+export type IncidentEventType = IncidentEvent['type'];
+
+export function parseIncidentEvent(streamId: string, json: string): IncidentEvent {
+  return { ...IncidentEventPayload.parse(JSON.parse(json)), streamId };
+}
+
+export const eventsStreamKey = (prefix: string): string => `${prefix}incident-events`;
+
+export type IncidentEventListener = (event: IncidentEvent) => void;
+
+export interface ConsumeOptions {
+  redis: Redis;
+  prefix: string;
+  /** One group per kind of reader ("chat", "audit"): each event goes to one member of each. */
+  group: string;
+  /** This replica's name within the group (hostname, pod name). */
+  consumer: string;
+  /** Throw to leave the event pending: it is retried (claimed) after `claimIdleMs`. */
+  handler: (event: IncidentEvent) => Promise<void> | void;
+  signal: AbortSignal;
+  /** Where a new group starts: "0" (everything still in the stream) or "$" (new events only). */
+  startId?: string;
+  blockMs?: number;
+  count?: number;
+  /** A pending event idle this long belonged to a consumer that died: take it over. */
+  claimIdleMs?: number;
+  log?: Logger;
+}
+
+type Entry = [id: string, fields: string[] | null];
+
+/**
+ * Reads the outbox through a consumer group until `signal` aborts, acknowledging each event
+ * after its handler succeeds. Handlers should be idempotent by `streamId`: an event whose
+ * acknowledgement was lost with its replica is handed to another one.
+ */
+export async function consumeIncidentEvents(options: ConsumeOptions): Promise<void> {
+  const { group, consumer, signal } = options;
+  const key = eventsStreamKey(options.prefix);
+  // XREADGROUP BLOCK holds its connection, so it gets its own; it waits out Redis restarts.
+  const conn = options.redis.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null });
+  conn.on('error', () => {}); // reported through the failing commands below
+  const stop = () => conn.disconnect();
+  signal.addEventListener('abort', stop, { once: true });
+
+  const handle = async (entries: Entry[]) => {
+    for (const [id, fields] of entries) {
+      if (signal.aborted) return;
+      const json = fields ? fieldValue(fields, 'event') : undefined;
+      let event: IncidentEvent | undefined;
+      try {
+        event = json === undefined ? undefined : parseIncidentEvent(id, json);
+      } catch (err) {
+        options.log?.error({ err, streamId: id }, 'unreadable incident event skipped');
+      }
+      if (event) await options.handler(event); // a throw leaves it pending
+      await conn.xack(key, group, id);
+    }
+  };
+
+  try {
+    let backoff = 100;
+    while (!signal.aborted) {
+      try {
+        await ensureGroup(conn, key, group, options.startId ?? '0');
+        for (;;) {
+          if (signal.aborted) return;
+          const claimed = (await conn.xautoclaim(
+            key,
+            group,
+            consumer,
+            options.claimIdleMs ?? 60_000,
+            '0-0',
+            'COUNT',
+            options.count ?? 50,
+          )) as [string, Entry[]];
+          await handle(claimed[1]);
+          const res = (await conn.xreadgroup(
+            'GROUP',
+            group,
+            consumer,
+            'COUNT',
+            options.count ?? 50,
+            'BLOCK',
+            options.blockMs ?? 5000,
+            'STREAMS',
+            key,
+            '>',
+          )) as [string, Entry[]][] | null;
+          for (const [, entries] of res ?? []) await handle(entries);
+          backoff = 100;
+        }
+      } catch (err) {
+        if (signal.aborted) return;
+        options.log?.warn({ err, group, consumer }, 'incident event consumer retrying');
+        await new Promise((r) => setTimeout(r, backoff));
+        backoff = Math.min(backoff * 2, 5000);
+      }
+    }
+  } finally {
+    signal.removeEventListener('abort', stop);
+    conn.disconnect();
+  }
+}
+
+async function ensureGroup(conn: Redis, key: string, group: string, startId: string): Promise<void> {
+  try {
+    await conn.xgroup('CREATE', key, group, startId, 'MKSTREAM');
+  } catch (err) {
+    if (!String((err as Error).message).startsWith('BUSYGROUP')) throw err;
+  }
+}
+
+function fieldValue(fields: string[], name: string): string | undefined {
+  for (let i = 0; i + 1 < fields.length; i += 2) if (fields[i] === name) return fields[i + 1];
+  return undefined;
+}

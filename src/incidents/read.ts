@@ -1,0 +1,54 @@
+// Redis hashes written by the Lua script → the store's typed incidents.
+import type { Alert, AlertSource } from '../alerts/schema.js';
+import type { Incident, IncidentAlert, IncidentSummary } from './types.js';
+
+const iso = (ms: string | undefined): string => new Date(Number(ms ?? 0)).toISOString();
+const int = (v: string | undefined): number => Number(v ?? 0);
+
+export function readSummary(h: Record<string, string>): IncidentSummary | undefined {
+  if (!h.id || !h.status) return undefined; // expired or never written
+  const trigger = int(h.trigger);
+  const summary: IncidentSummary = {
+    id: h.id,
+    source: h.source as AlertSource,
+    group: h.group ?? '',
+    playbookId: h.playbook ? h.playbook : null,
+    trigger: trigger >= 0 ? { index: trigger, description: h.triggerDescription ?? '' } : null,
+    title: h.title ?? '',
+    status: h.status === 'resolved' ? 'resolved' : 'open',
+    openedAt: iso(h.openedAt),
+    startedAt: iso(h.startedAt),
+    updatedAt: iso(h.updatedAt),
+    alertCount: int(h.alerts),
+    firingCount: int(h.firing),
+    repeats: int(h.repeats),
+  };
+  if (h.resolvedAt) summary.resolvedAt = iso(h.resolvedAt);
+  if (h.durationMs) summary.durationMs = int(h.durationMs);
+  if (h.threadChannel && h.threadTs) summary.thread = { channel: h.threadChannel, ts: h.threadTs };
+  return summary;
+}
+
+export function readIncident(
+  hash: Record<string, string>,
+  alerts: Record<string, string>,
+  state: Record<string, string>,
+): Incident | undefined {
+  const summary = readSummary(hash);
+  if (!summary) return undefined;
+  const list: IncidentAlert[] = [];
+  for (const [fp, json] of Object.entries(alerts)) {
+    const s = state[fp]?.split('|');
+    if (!s) continue;
+    const [st, startMs, endMs, repeats, seen, last] = s;
+    const alert = JSON.parse(json) as Alert;
+    // The state is the truth about status and times; the JSON is the latest notification.
+    alert.status = st === 'r' ? 'resolved' : 'firing';
+    alert.startsAt = iso(startMs);
+    if (alert.status === 'resolved') alert.endsAt = iso(endMs);
+    else delete alert.endsAt;
+    list.push({ ...alert, repeats: int(repeats), firstSeenAt: iso(seen), lastNotifiedAt: iso(last) });
+  }
+  list.sort((a, b) => a.startsAt.localeCompare(b.startsAt) || a.fingerprint.localeCompare(b.fingerprint));
+  return { ...summary, alerts: list };
+}
