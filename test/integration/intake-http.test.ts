@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseSnsEnvelope } from '../../src/alerts/sns.js';
 import type { IncidentStore } from '../../src/incidents/store.js';
 import { createRedis } from '../../src/redis/connect.js';
 import { type EmbeddedRedis, startEmbeddedRedis } from '../../src/redis/embedded.js';
@@ -173,7 +174,7 @@ describe('POST /alerts/azure-monitor', () => {
 describe('POST /alerts/cloudwatch (SNS)', () => {
   const sns = { 'content-type': 'text/plain; charset=UTF-8', 'x-amz-sns-message-type': 'Notification' };
   const signed = (name: string, over: Record<string, unknown> = {}) =>
-    signSns({ ...payload<Record<string, unknown>>(name), ...over } as never, signer.privateKey);
+    signSns({ ...parseSnsEnvelope(payload(name)), ...over }, signer.privateKey);
 
   it('confirms a subscription to an allowed topic by GETting its SubscribeURL', async () => {
     const msg = signed('sns-subscription-confirmation');
