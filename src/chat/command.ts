@@ -1,0 +1,87 @@
+// What a /perf subcommand is: one file each under commands/, registered in commands/index.ts,
+// run the same way from Slack and from the CLI. A command returns a neutral ChatMessage; Slack
+// renders it as Block Kit, the terminal as text.
+import type { Logger } from '../log.js';
+import type { PlaybookCatalog } from '../playbooks/catalog.js';
+import type { LoadedPlaybook } from '../playbooks/schema.js';
+import type { ChatMessage } from './message.js';
+
+export type Invoker =
+  | { kind: 'slack'; userId: string; channelId: string; teamId?: string | undefined }
+  | { kind: 'cli'; user: string };
+
+export interface CommandReply {
+  message: ChatMessage;
+  /** Slack: who sees the reply. Errors and listings go to the typer only. */
+  visibility: 'ephemeral' | 'in_channel';
+  /** CLI exit code (0 unless the command could not do what was asked). */
+  exitCode: number;
+  /** Preformatted terminal text when the command has its own (the diagnosis report). */
+  text?: string | undefined;
+}
+
+/** An open incident as /perf status shows it. */
+export interface IncidentListing {
+  id: string;
+  title: string;
+  playbookId: string | undefined;
+  openedAtMs: number;
+  alerts: number;
+  firing: number;
+  repeats: number;
+  thread: { channel: string; ts: string } | undefined;
+}
+
+export interface IncidentDirectory {
+  listOpen(limit: number): Promise<IncidentListing[]>;
+}
+
+/** Slack: opens a thread in the channel and runs the diagnosis there, after the ack. */
+export interface DiagnosisStarter {
+  start(input: {
+    playbook: LoadedPlaybook;
+    namespace: string | undefined;
+    requester: string;
+    channel: string;
+  }): Promise<void>;
+}
+
+/** Prints the audit trail as lines (the remediation issue's `perfbot audit`). */
+export interface AuditLister {
+  lines(filter: { incident?: string | undefined; limit: number }): Promise<string[]>;
+}
+
+export interface CommandContext {
+  catalog: PlaybookCatalog;
+  invoker: Invoker;
+  now: () => Date;
+  log: Logger;
+  incidents?: IncidentDirectory | undefined;
+  audit?: AuditLister | undefined;
+  diagnosis?: DiagnosisStarter | undefined;
+  /** CLI diagnose: runs the checks and returns the report text and exit code. */
+  runDiagnosisText?:
+    | ((input: { playbook: LoadedPlaybook; namespace: string | undefined; json: boolean }) => Promise<string>)
+    | undefined;
+  /** A link to a Slack thread, when Slack is configured. */
+  threadLink?: ((channel: string, ts: string) => string) | undefined;
+}
+
+export interface PerfCommand {
+  name: string;
+  usage: string;
+  summary: string;
+  run(args: string[], ctx: CommandContext): Promise<CommandReply>;
+}
+
+export function reply(
+  message: ChatMessage,
+  options: Partial<Omit<CommandReply, 'message'>> = {},
+): CommandReply {
+  return {
+    message,
+    visibility: options.visibility ?? 'ephemeral',
+    exitCode: options.exitCode ?? 0,
+    text: options.text,
+  };
+}

@@ -1,0 +1,176 @@
+// An incident as chat messages: the root message (severity, alert, service, namespace,
+// summary, runbook link, counters — edited in place as alerts repeat and resolve), the digest
+// root an alert storm gets instead of one root per incident, and the resolution reply.
+import type { Incident, IncidentAlert } from '../incidents/types.js';
+import type { LoadedPlaybook } from '../playbooks/schema.js';
+import {
+  type ChatMessage,
+  fields,
+  formatAge,
+  heading,
+  type Item,
+  link,
+  list,
+  note,
+  type Part,
+  type Tone,
+  text,
+} from './message.js';
+
+const SEVERITY_ORDER = ['critical', 'error', 'high', 'warning', 'warn', 'medium', 'info', 'low', 'none'];
+
+export function severityOf(incident: Pick<Incident, 'alerts'>): string {
+  const all = incident.alerts.map((a) => (a.labels.severity ?? '').toLowerCase()).filter(Boolean);
+  if (all.length === 0) return 'unknown';
+  return all.sort((a, b) => rank(a) - rank(b))[0] as string;
+}
+
+function rank(severity: string): number {
+  const i = SEVERITY_ORDER.indexOf(severity);
+  return i === -1 ? SEVERITY_ORDER.length : i;
+}
+
+export function severityTone(severity: string): Tone {
+  if (['critical', 'error', 'high', 'page'].includes(severity)) return 'critical';
+  if (['warning', 'warn', 'medium'].includes(severity)) return 'warn';
+  return 'info';
+}
+
+/** The label a person would call "the service": service, then app, job, container. */
+function label(alerts: readonly IncidentAlert[], ...names: string[]): string | undefined {
+  const values = new Set<string>();
+  for (const n of names) {
+    for (const a of alerts) if (a.labels[n]) values.add(a.labels[n] as string);
+    if (values.size > 0) break;
+  }
+  if (values.size === 0) return undefined;
+  const shown = [...values].slice(0, 3);
+  return values.size > 3 ? `${shown.join(', ')} and ${values.size - 3} more` : shown.join(', ');
+}
+
+function runbookUrl(incident: Incident, playbook: LoadedPlaybook | undefined): string | undefined {
+  for (const a of incident.alerts) {
+    const url = a.annotations.runbook_url ?? a.annotations.runbook;
+    if (url && /^https?:\/\//.test(url)) return url;
+  }
+  return playbook?.runbook && /^https?:\/\//.test(playbook.runbook) ? playbook.runbook : undefined;
+}
+
+function alertItem(a: IncidentAlert): Item {
+  const where = a.labels.instance ?? a.labels.pod ?? a.labels.service ?? a.labels.job;
+  const repeats = a.repeats > 0 ? ` · repeated ${a.repeats}×` : '';
+  return {
+    text: `${a.name}${where ? ` — ${where}` : ''}`,
+    tone: a.status === 'firing' ? severityTone((a.labels.severity ?? '').toLowerCase()) : 'ok',
+    detail: `${a.status}${repeats}${a.annotations.summary ? ` · ${a.annotations.summary}` : ''}`,
+  };
+}
+
+export function counterLine(i: Pick<Incident, 'alertCount' | 'firingCount' | 'repeats'>): string {
+  const repeats = i.repeats > 0 ? ` · ${i.repeats} ${i.repeats === 1 ? 'repeat' : 'repeats'}` : '';
+  return `${i.firingCount} of ${i.alertCount} ${i.alertCount === 1 ? 'alert' : 'alerts'} firing${repeats}`;
+}
+
+export function rootMessage(
+  incident: Incident,
+  playbook: LoadedPlaybook | undefined,
+  now: Date,
+): ChatMessage {
+  const severity = severityOf(incident);
+  const resolved = incident.status === 'resolved';
+  const names = [...new Set(incident.alerts.map((a) => a.name))];
+  const status = resolved
+    ? `resolved after ${formatAge(incident.durationMs ?? 0)}`
+    : `open ${formatAge(now.getTime() - Date.parse(incident.openedAt))} · ${counterLine(incident)}`;
+  const summary = incident.alerts
+    .map((a) => a.annotations.summary ?? a.annotations.description)
+    .find(Boolean);
+  const parts: Part[] = [
+    heading(
+      `${resolved ? 'Resolved: ' : `${severity.toUpperCase()}: `}${incident.title}`,
+      resolved ? 'ok' : severityTone(severity),
+    ),
+    fields({
+      Severity: severity,
+      Alert:
+        names.length > 3 ? `${names.slice(0, 3).join(', ')} and ${names.length - 3} more` : names.join(', '),
+      Service: label(incident.alerts, 'service', 'app', 'job', 'container') ?? '—',
+      Namespace:
+        label(incident.alerts, 'namespace', 'exported_namespace') ?? playbook?.target.namespace ?? '—',
+      Playbook: playbook ? `${playbook.title} (${playbook.id})` : 'no playbook matched',
+      Status: status,
+    }),
+  ];
+  if (summary) parts.push(text(summary));
+  if (incident.alerts.length > 1 || resolved) {
+    const sorted = [...incident.alerts].sort(
+      (a, b) => Number(a.status === 'resolved') - Number(b.status === 'resolved'),
+    );
+    parts.push(list(sorted.map(alertItem), `Alerts (${counterLine(incident)})`));
+  }
+  const runbook = runbookUrl(incident, playbook);
+  if (runbook) parts.push(link('Runbook', runbook));
+  parts.push(note(`${incident.id} · ${incident.source} · opened ${incident.openedAt}`));
+  return {
+    summary: `${resolved ? 'Resolved' : severity.toUpperCase()}: ${incident.title} — ${status}`,
+    parts,
+  };
+}
+
+/** One root for several incidents that arrived while the channel was busy. */
+export function digestMessage(
+  incidents: readonly { incident: Incident; playbook: LoadedPlaybook | undefined }[],
+  now: Date,
+): ChatMessage {
+  const open = incidents.filter((x) => x.incident.status === 'open').length;
+  const items: Item[] = incidents.map(({ incident, playbook }) => {
+    const sev = severityOf(incident);
+    const resolved = incident.status === 'resolved';
+    return {
+      text: `${resolved ? 'Resolved' : sev.toUpperCase()}: ${incident.title} — ${playbook?.id ?? 'no playbook'}`,
+      tone: resolved ? 'ok' : severityTone(sev),
+      detail: resolved
+        ? `${incident.id} · resolved after ${formatAge(incident.durationMs ?? 0)} · ${incident.alertCount} alerts`
+        : `${incident.id} · open ${formatAge(now.getTime() - Date.parse(incident.openedAt))} · ${counterLine(incident)}`,
+    };
+  });
+  const alerts = incidents.reduce((n, x) => n + x.incident.alertCount, 0);
+  return {
+    summary: `${incidents.length} incidents (${open} open, ${alerts} alerts)`,
+    parts: [
+      heading(`${incidents.length} incidents at once (${open} open)`, open > 0 ? 'critical' : 'ok'),
+      text(
+        `${alerts} alerts in ${incidents.length} incidents arrived together; each incident's diagnosis follows in this thread.`,
+      ),
+      list(items),
+    ],
+  };
+}
+
+export function resolvedReply(incident: Incident): ChatMessage {
+  const line = `Resolved: ${incident.title} — all ${incident.alertCount} ${incident.alertCount === 1 ? 'alert' : 'alerts'} resolved after ${formatAge(incident.durationMs ?? 0)}.`;
+  return { summary: line, parts: [text(line, 'ok')] };
+}
+
+/** The root of a `/perf diagnose` thread: who asked, for what. */
+export function manualRootMessage(input: {
+  playbook: LoadedPlaybook;
+  namespace: string;
+  requester: string;
+  id: string;
+}): ChatMessage {
+  const { playbook } = input;
+  return {
+    summary: `Diagnosis of ${playbook.title} in ${input.namespace}, requested by @${input.requester}`,
+    parts: [
+      heading(`Diagnosis: ${playbook.title}`, 'info'),
+      fields({
+        'Requested by': `@${input.requester}`,
+        Namespace: input.namespace,
+        Playbook: `${playbook.title} (${playbook.id})`,
+        Checks: String(playbook.checks.length),
+      }),
+      note(`${input.id} · progress, report and proposals follow in this thread`),
+    ],
+  };
+}

@@ -1,0 +1,176 @@
+// ChatMessage → Block Kit. The only place that knows Slack's markup and limits: 50 blocks per
+// message, 3,000 characters per text object, 10 fields per section, 150 characters in a header,
+// 75 in a button label. Anything longer is cut with "… and N more" so a message is never
+// refused by Slack (an alert storm must still produce a valid message).
+import type { types } from '@slack/bolt';
+import type { Button, ChatMessage, Item, Part, Tone } from '../message.js';
+
+export const LIMITS = {
+  blocks: 50,
+  text: 3000,
+  fieldText: 2000,
+  fields: 10,
+  header: 150,
+  buttonLabel: 75,
+  contextElements: 10,
+  fallbackText: 3000,
+} as const;
+
+type Block = types.KnownBlock;
+
+export interface SlackMessage {
+  text: string;
+  blocks: Block[];
+}
+
+export const TONE_EMOJI: Record<Tone, string> = {
+  ok: ':large_green_circle:',
+  warn: ':large_yellow_circle:',
+  critical: ':red_circle:',
+  unknown: ':grey_question:',
+  skipped: ':fast_forward:',
+  error: ':x:',
+  info: ':information_source:',
+  progress: ':hourglass_flowing_sand:',
+};
+
+/** Slack's three control characters; everything else in mrkdwn is harmless as data. */
+export function escapeMrkdwn(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/**
+ * Neutral text names people as `@U0123ABCD` (users) and `@S0123ABCD` (user groups); in Slack
+ * they become mentions. Applied after escaping, so only these exact forms turn into markup.
+ */
+const MENTION = /(^|[^\w])@([UWS][A-Z0-9]{6,})\b/g;
+
+export function md(s: string): string {
+  return escapeMrkdwn(s).replace(MENTION, (_m, pre: string, id: string) =>
+    id.startsWith('S') ? `${pre}<!subteam^${id}>` : `${pre}<@${id}>`,
+  );
+}
+
+export function renderSlack(msg: ChatMessage): SlackMessage {
+  const blocks = msg.parts.flatMap(renderPart);
+  return { text: clip(msg.summary, LIMITS.fallbackText), blocks: fitBlocks(blocks) };
+}
+
+function renderPart(part: Part): Block[] {
+  switch (part.kind) {
+    case 'heading': {
+      const prefix = part.tone ? `${TONE_EMOJI[part.tone]} ` : '';
+      return [
+        {
+          type: 'header',
+          text: { type: 'plain_text', text: clip(prefix + part.text, LIMITS.header), emoji: true },
+        },
+      ];
+    }
+    case 'text':
+      return [section(`${part.tone ? `${TONE_EMOJI[part.tone]} ` : ''}${md(part.text)}`)];
+    case 'fields': {
+      if (part.fields.length === 0) return [];
+      const all = part.fields.map((f) =>
+        clip(`*${escapeMrkdwn(f.label)}*\n${md(f.value)}`, LIMITS.fieldText),
+      );
+      const shown = all.slice(0, LIMITS.fields);
+      const more = all.length - shown.length;
+      if (more > 0) shown[shown.length - 1] = `… and ${more + 1} more`;
+      return [{ type: 'section', fields: shown.map((t) => ({ type: 'mrkdwn', text: t })) }];
+    }
+    case 'list':
+      return [section(listText(part.items, part.title))];
+    case 'link':
+      return [section(`<${safeUrl(part.url)}|${escapeMrkdwn(part.label).replace(/\|/g, '¦')}>`)];
+    case 'code':
+      return [section(codeText(part.text))];
+    case 'note':
+      return [{ type: 'context', elements: [{ type: 'mrkdwn', text: clip(md(part.text), LIMITS.text) }] }];
+    case 'divider':
+      return [{ type: 'divider' }];
+    case 'actions':
+      return part.buttons.length === 0 ? [] : [{ type: 'actions', elements: part.buttons.map(button) }];
+  }
+}
+
+function section(mrkdwn: string): Block {
+  return { type: 'section', text: { type: 'mrkdwn', text: clip(mrkdwn, LIMITS.text) } };
+}
+
+function button(b: Button): types.Button {
+  return {
+    type: 'button',
+    action_id: b.actionId,
+    text: { type: 'plain_text', text: clip(b.label, LIMITS.buttonLabel), emoji: true },
+    value: b.value,
+    ...(b.style ? { style: b.style } : {}),
+  };
+}
+
+function itemLine(item: Item): string {
+  const mark = item.tone ? `${TONE_EMOJI[item.tone]} ` : '• ';
+  const detail = item.detail ? `\n      _${md(item.detail)}_` : '';
+  return `${mark}${md(item.text)}${detail}`;
+}
+
+/** As many whole items as fit in one text object, then "… and N more". */
+export function listText(items: Item[], title?: string): string {
+  const head = title ? `*${escapeMrkdwn(title)}*\n` : '';
+  const lines: string[] = [];
+  let used = head.length;
+  for (let i = 0; i < items.length; i++) {
+    const line = itemLine(items[i] as Item);
+    const rest = items.length - i - 1;
+    // Keep room for the longest possible tail line, so the cut never overflows.
+    const reserve = rest > 0 ? `\n… and ${items.length} more`.length : 0;
+    if (used + line.length + 1 + reserve > LIMITS.text) {
+      lines.push(`… and ${items.length - i} more`);
+      return head + lines.join('\n');
+    }
+    lines.push(line);
+    used += line.length + 1;
+  }
+  return head + lines.join('\n');
+}
+
+function codeText(body: string): string {
+  // Triple backticks inside the body would end the block early.
+  const safe = escapeMrkdwn(body.replace(/```/g, "'''"));
+  const max = LIMITS.text - 8;
+  if (safe.length <= max) return `\`\`\`${safe}\`\`\``;
+  const lines = safe.split('\n');
+  let out = '';
+  let i = 0;
+  for (; i < lines.length; i++) {
+    const next = out === '' ? (lines[i] as string) : `${out}\n${lines[i]}`;
+    if (next.length > max - 24) break;
+    out = next;
+  }
+  return `\`\`\`${out}\n… and ${lines.length - i} more lines\`\`\``;
+}
+
+/** Over 50 blocks: keep the buttons, drop from the end of the rest, say how many went. */
+function fitBlocks(blocks: Block[]): Block[] {
+  if (blocks.length <= LIMITS.blocks) return blocks;
+  const actions = blocks.filter((b) => b.type === 'actions');
+  const others = blocks.filter((b) => b.type !== 'actions');
+  const room = Math.max(0, LIMITS.blocks - actions.length - 1);
+  const dropped = others.length - room;
+  return [
+    ...others.slice(0, room),
+    { type: 'context', elements: [{ type: 'mrkdwn', text: `… and ${dropped} more` }] },
+    ...actions.slice(0, LIMITS.blocks - room - 1),
+  ];
+}
+
+function safeUrl(url: string): string {
+  // Only web links; "<" "|" ">" would break Slack's link syntax.
+  if (!/^https?:\/\//i.test(url)) return 'about:blank';
+  return url.replace(/[<>|\s]/g, encodeURIComponent);
+}
+
+export function clip(s: string, max: number): string {
+  if (s.length <= max) return s;
+  return `${s.slice(0, max - 1)}…`;
+}
