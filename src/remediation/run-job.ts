@@ -1,0 +1,178 @@
+// One attempt of a `run` job: re-read the stored proposal, refuse anything not approved, then
+// execute the action with the proposal ID (idempotent), wait for the rollout (bounded), record
+// the result, schedule verification. Retryable errors (PerfbotError.retryable) are rethrown for
+// BullMQ's exponential backoff; everything else ends the job with UnrecoverableError.
+import { UnrecoverableError } from 'bullmq';
+import type { AuditInput, AuditSink } from '../audit/types.js';
+import type { BackendName } from '../diagnostics/types.js';
+import { BACKEND_VARIABLE } from '../diagnostics/types.js';
+import { BackendNotConfiguredError, errorMessage, InvalidInputError, PerfbotError } from '../errors.js';
+import { ACTIONS, type AnyActionDefinition } from '../integrations/registry.js';
+import type { Logger } from '../log.js';
+import { ACTION_PARAMS, type ActionKind } from '../playbooks/kinds.js';
+import type { RemediationEvents } from './events.js';
+import type { Proposal } from './proposal.js';
+import type { RemediationQueue } from './queue.js';
+import type { ProposalStore } from './store.js';
+import type { ActionResult } from './types.js';
+
+export interface RunJobDeps {
+  store: ProposalStore;
+  audit: AuditSink;
+  events: Pick<RemediationEvents, 'emit'>;
+  queue: Pick<RemediationQueue, 'scheduleVerification'>;
+  backends: Partial<Record<BackendName, unknown>>;
+  actions?: Partial<Record<ActionKind, AnyActionDefinition>> | undefined;
+  /** PERFBOT_DRY_RUN of the worker's process. */
+  dryRun: boolean;
+  log: Logger;
+  now?: () => Date;
+  /** Bound on execute(); default 60 s. */
+  actionTimeoutMs?: number | undefined;
+  /** Bound on waitForRollout(); default 10 min. */
+  rolloutTimeoutMs?: number | undefined;
+}
+
+export interface RunJobInfo {
+  proposalId: string;
+  /** BullMQ's attemptsMade: failed attempts before this one. */
+  attemptsMade: number;
+  maxAttempts: number;
+  backoffMs: number;
+}
+
+export type RunJobResult = { status: 'succeeded' | 'dry-run' | 'already-done'; summary: string };
+
+export async function runRemediationJob(deps: RunJobDeps, job: RunJobInfo): Promise<RunJobResult> {
+  const now = deps.now ?? (() => new Date());
+  const id = job.proposalId;
+  const audit = (input: Omit<AuditInput, 'proposal'>, p?: Proposal) =>
+    deps.audit
+      .append({ ...input, proposal: id, incident: p?.incidentId })
+      .catch((err: unknown) =>
+        deps.log.error({ err, event: input.event, proposal: id }, 'audit append failed'),
+      );
+
+  const stored = await deps.store.get(id);
+  if (stored?.status === 'succeeded' || stored?.status === 'dry-run') {
+    // A duplicate job for a finished proposal: exactly once means doing nothing.
+    return { status: 'already-done', summary: stored.result?.summary ?? stored.status };
+  }
+  const start = await deps.store.start(id, now());
+  if (!start.ok) {
+    await audit(
+      { actor: 'system', event: 'job.refused', details: { status: start.status ?? 'missing' } },
+      stored,
+    );
+    throw new UnrecoverableError(
+      `proposal ${id} is ${start.status ?? 'missing'}, not approved: nothing runs`,
+    );
+  }
+  const proposal = (await deps.store.get(id)) as Proposal;
+  const attempt = job.attemptsMade + 1;
+  await audit(
+    {
+      actor: 'system',
+      event: 'job.started',
+      details: {
+        attempt,
+        action: proposal.action,
+        preview: proposal.preview,
+        resumed: start.previous === 'running',
+      },
+    },
+    proposal,
+  );
+  await deps.events.emit({ type: 'job.started', proposal, attempt });
+
+  try {
+    const definition = (deps.actions ?? ACTIONS)[proposal.action];
+    if (!definition) throw new InvalidInputError('action', `action ${proposal.action} is not implemented`);
+    const port = deps.backends[definition.backend];
+    if (port === undefined || port === null)
+      throw new BackendNotConfiguredError(BACKEND_VARIABLE[definition.backend]);
+    const parsed = ACTION_PARAMS[proposal.action].safeParse(proposal.params);
+    if (!parsed.success)
+      throw new InvalidInputError('params', `stored params invalid: ${parsed.error.message}`);
+    const ctx = (ms: number) => ({
+      params: parsed.data,
+      namespace: proposal.namespace,
+      signal: AbortSignal.timeout(ms),
+      now,
+      log: deps.log.child({ proposal: id }),
+    });
+
+    if (deps.dryRun || proposal.dryRun) {
+      const reason = deps.dryRun ? 'PERFBOT_DRY_RUN=1' : 'the playbook or remediation sets dryRun';
+      // The preview as of now, so the dry run shows what a real run would do at this moment.
+      const preview = await definition
+        .plan(ctx(deps.actionTimeoutMs ?? 60_000), port)
+        .then((p) => p.preview)
+        .catch(() => proposal.preview);
+      const result: ActionResult = { summary: `dry run (${reason}): would apply ${preview}`, changed: false };
+      await deps.store.finish(id, 'dry-run', now(), { result });
+      const done = (await deps.store.get(id)) as Proposal;
+      await audit({ actor: 'system', event: 'job.dry-run', details: { reason, preview } }, done);
+      await deps.events.emit({ type: 'job.dry-run', proposal: done, preview, reason });
+      return { status: 'dry-run', summary: result.summary };
+    }
+
+    const result = await definition.execute(ctx(deps.actionTimeoutMs ?? 60_000), port, id);
+    const rollout = definition.waitForRollout
+      ? await definition.waitForRollout(ctx(deps.rolloutTimeoutMs ?? 600_000), port)
+      : undefined;
+    await deps.store.finish(id, 'succeeded', now(), { result: { ...result, rollout } });
+    const done = (await deps.store.get(id)) as Proposal;
+    await audit(
+      {
+        actor: 'system',
+        event: 'job.succeeded',
+        details: { attempt, summary: result.summary, changed: result.changed, rollout },
+      },
+      done,
+    );
+    await deps.events.emit({ type: 'job.succeeded', proposal: done, result, rollout });
+    await scheduleVerification(deps, done, audit, now);
+    return { status: 'succeeded', summary: result.summary };
+  } catch (err) {
+    const message = errorMessage(err);
+    const code = err instanceof PerfbotError ? err.code : undefined;
+    const retryable = err instanceof PerfbotError && err.retryable;
+    if (retryable && attempt < job.maxAttempts) {
+      const retryInMs = job.backoffMs * 2 ** job.attemptsMade;
+      await deps.store.noteError(id, message);
+      await audit(
+        { actor: 'system', event: 'job.retried', details: { attempt, error: message, code, retryInMs } },
+        proposal,
+      );
+      await deps.events.emit({ type: 'job.retried', proposal, attempt, error: message, retryInMs });
+      throw err;
+    }
+    await deps.store.finish(id, 'failed', now(), { error: message });
+    const failed = (await deps.store.get(id)) ?? proposal;
+    await audit({ actor: 'system', event: 'job.failed', details: { attempt, error: message, code } }, failed);
+    await deps.events.emit({ type: 'job.failed', proposal: failed, error: message, code });
+    throw new UnrecoverableError(message);
+  }
+}
+
+async function scheduleVerification(
+  deps: RunJobDeps,
+  p: Proposal,
+  audit: (input: Omit<AuditInput, 'proposal'>, p?: Proposal) => Promise<unknown>,
+  now: () => Date,
+): Promise<void> {
+  if (p.verify.checks.length === 0) return;
+  try {
+    await deps.queue.scheduleVerification(p.id, p.verify.afterMs);
+  } catch (err) {
+    deps.log.error({ err, proposal: p.id }, 'verification not scheduled');
+    return;
+  }
+  const at = new Date(now().getTime() + p.verify.afterMs).toISOString();
+  await audit(
+    { actor: 'system', event: 'verification.scheduled', details: { at, checks: p.verify.checks } },
+    p,
+  );
+  await deps.events.emit({ type: 'verification.scheduled', proposal: p, at, checks: p.verify.checks });
+}

@@ -1,0 +1,179 @@
+// Proposals in Redis. `<prefix>proposal:<id>` is a hash: the fixed part as one JSON field
+// (`doc`) plus the fields the Lua transitions read and write (status, policy, expiry,
+// attempts, result). Approvals live in `<prefix>proposal:<id>:approvals` (user → epoch ms), so
+// "the same user twice counts once" is HSETNX. Proposals are kept for `retentionMs` (30 days);
+// the audit trail keeps their history for good.
+import type { Redis } from 'ioredis';
+import { runLua } from '../audit/lua.js';
+import type { Approval, Proposal, ProposalDoc, ProposalStatus, VerificationOutcome } from './proposal.js';
+import { CREATE, DECIDE, EXPIRE, FINISH, START } from './scripts.js';
+import type { ActionResult } from './types.js';
+
+export const DEFAULT_RETENTION_MS = 30 * 24 * 3600_000;
+
+export interface ProposalStoreOptions {
+  redis: Redis;
+  /** Key prefix, `perfbot:` by default. */
+  prefix?: string;
+  retentionMs?: number;
+}
+
+export type DecisionOutcome =
+  | 'approved'
+  | 'recorded'
+  | 'denied'
+  | 'refused:not-found'
+  | 'refused:already-decided'
+  | 'refused:expired'
+  | 'refused:not-approver'
+  | 'refused:no-approvers'
+  | 'refused:self-approval'
+  | 'refused:duplicate';
+
+export interface DecisionRaw {
+  outcome: DecisionOutcome;
+  /** Status after the script ran ('' when not found). */
+  status: string;
+  approvals: number;
+  /** This call moved it from pending to expired. */
+  expiredNow: boolean;
+}
+
+export type StartResult =
+  | { ok: true; previous: 'approved' | 'running'; attempts: number }
+  | { ok: false; status: string | undefined };
+
+export class ProposalStore {
+  readonly prefix: string;
+  private readonly redis: Redis;
+  private readonly retentionMs: number;
+
+  constructor(options: ProposalStoreOptions) {
+    this.redis = options.redis;
+    this.prefix = options.prefix ?? 'perfbot:';
+    this.retentionMs = options.retentionMs ?? DEFAULT_RETENTION_MS;
+  }
+
+  private key(id: string) {
+    return `${this.prefix}proposal:${id}`;
+  }
+  private approvalsKey(id: string) {
+    return `${this.prefix}proposal:${id}:approvals`;
+  }
+  private get approvedKey() {
+    return `${this.prefix}proposals:approved`;
+  }
+  private keys(id: string) {
+    return [this.key(id), this.approvalsKey(id), this.approvedKey];
+  }
+
+  /** Stores a new pending proposal, unless one for the same incident and remediation is open. */
+  async create(doc: ProposalDoc): Promise<{ created: boolean; id: string }> {
+    const openMs = Math.max(1, Date.parse(doc.expiresAt) - Date.parse(doc.createdAt));
+    const fields = {
+      doc: JSON.stringify(doc),
+      status: 'pending',
+      requester: doc.requester,
+      required: doc.policy.required,
+      allowSelf: doc.policy.allowSelfApproval ? '1' : '0',
+      hasApprovers: doc.policy.approvers.length > 0 ? '1' : '0',
+      expiresAtMs: Date.parse(doc.expiresAt),
+      updatedAt: doc.createdAt,
+      attempts: 0,
+    };
+    const [created, id] = (await runLua(
+      this.redis,
+      CREATE,
+      [`${this.prefix}proposal-open:${doc.incidentId}:${doc.remediationId}`, this.key(doc.id)],
+      [doc.id, openMs, this.retentionMs, ...Object.entries(fields).flat()],
+    )) as [number, string];
+    return { created: created === 1, id };
+  }
+
+  async get(id: string): Promise<Proposal | undefined> {
+    const [[, h], [, a]] = (await this.redis
+      .multi()
+      .hgetall(this.key(id))
+      .hgetall(this.approvalsKey(id))
+      .exec()) as [[null, Record<string, string>], [null, Record<string, string>]];
+    if (!h.doc) return undefined;
+    const doc = JSON.parse(h.doc) as ProposalDoc;
+    const approvals: Approval[] = Object.entries(a)
+      .map(([userId, ms]) => ({ userId, ms: Number(ms) }))
+      .sort((x, y) => x.ms - y.ms || x.userId.localeCompare(y.userId))
+      .map(({ userId, ms }) => ({ userId, at: new Date(ms).toISOString() }));
+    return {
+      ...doc,
+      status: h.status as ProposalStatus,
+      approvals,
+      decidedBy: h.decidedBy,
+      decidedAt: h.decidedAt,
+      updatedAt: h.updatedAt ?? doc.createdAt,
+      attempts: Number(h.attempts ?? 0),
+      result: h.result ? (JSON.parse(h.result) as Proposal['result']) : undefined,
+      error: h.error,
+      verification: h.verification ? (JSON.parse(h.verification) as VerificationOutcome) : undefined,
+    };
+  }
+
+  /** `eligible`: the user is an approver (directly or through a group), resolved by the caller. */
+  async decide(
+    id: string,
+    userId: string,
+    decision: 'approve' | 'deny',
+    eligible: boolean,
+    now: Date,
+  ): Promise<DecisionRaw> {
+    const [outcome, status, approvals, expiredNow] = (await runLua(this.redis, DECIDE, this.keys(id), [
+      userId,
+      decision,
+      now.getTime(),
+      eligible ? '1' : '0',
+      now.toISOString(),
+      id,
+    ])) as [DecisionOutcome, string, number, number];
+    return { outcome, status, approvals, expiredNow: expiredNow === 1 };
+  }
+
+  async start(id: string, now: Date): Promise<StartResult> {
+    const [r, s, n] = (await runLua(this.redis, START, this.keys(id), [now.toISOString(), id])) as [
+      string,
+      string,
+      number,
+    ];
+    if (r === 'ok') return { ok: true, previous: s as 'approved' | 'running', attempts: n };
+    return { ok: false, status: r === 'missing' ? undefined : s };
+  }
+
+  /** running → a final status; false if it was not running (someone else finished it). */
+  async finish(
+    id: string,
+    status: 'succeeded' | 'failed' | 'dry-run',
+    now: Date,
+    outcome: { result?: ActionResult & { rollout?: string | undefined }; error?: string },
+  ): Promise<boolean> {
+    const fields: string[] = [];
+    if (outcome.result) fields.push('result', JSON.stringify(outcome.result));
+    if (outcome.error !== undefined) fields.push('error', outcome.error);
+    return (await runLua(this.redis, FINISH, this.keys(id), [status, now.toISOString(), ...fields])) === 1;
+  }
+
+  /** The last error of a job that will be retried, for status displays. */
+  async noteError(id: string, error: string): Promise<void> {
+    await this.redis.hset(this.key(id), 'error', error);
+  }
+
+  async setVerification(id: string, outcome: VerificationOutcome): Promise<void> {
+    await this.redis.hset(this.key(id), 'verification', JSON.stringify(outcome));
+  }
+
+  /** pending → expired when its time has come; true if this call expired it. */
+  async expireIfDue(id: string, now: Date): Promise<boolean> {
+    return (await runLua(this.redis, EXPIRE, this.keys(id), [now.getTime(), now.toISOString()])) === 1;
+  }
+
+  /** Approved proposals whose job has not started: re-enqueued at worker start (idempotent). */
+  async approvedNotStarted(): Promise<string[]> {
+    return this.redis.smembers(this.approvedKey);
+  }
+}
