@@ -5,7 +5,7 @@ import { evidenceLines, formatParams } from '../diagnostics/evidence.js';
 import { formatThresholds, formatValue } from '../diagnostics/format.js';
 import type { CheckResult, CheckStatus } from '../diagnostics/types.js';
 import { formatDuration } from '../duration.js';
-import { type DiagnosisReport, STATUSES } from './report.js';
+import { type DiagnosisReport, STATUSES, worstStatus } from './report.js';
 
 export const STATUS_MARK: Record<CheckStatus, string> = {
   ok: '✔',
@@ -91,13 +91,20 @@ function bottleneckLines(r: DiagnosisReport): string[] {
   const { bottlenecks } = r.diagnosis;
   if (bottlenecks.length === 0) return [noBottleneck(r), ''];
   const lines = [bottlenecks.length === 1 ? 'Bottleneck' : `Bottlenecks (${bottlenecks.length})`];
-  const titles = new Map(r.checks.map((c) => [c.checkId, c.title]));
+  const byId = new Map(r.checks.map((c) => [c.checkId, c]));
   for (const b of bottlenecks) {
-    lines.push(`  ${STATUS_MARK.critical} ${b.name}`, ...wrap(b.summary, '      '));
-    if (b.evidenceChecks.length > 0)
-      lines.push(`      evidence: ${b.evidenceChecks.map((id) => titles.get(id) ?? id).join(', ')}`);
+    const evidence = b.evidenceChecks.map((id) => byId.get(id)).filter((c) => c !== undefined);
+    const worst = worstStatus(evidence.map((c) => c.status));
+    lines.push(`  ${STATUS_MARK[worst === 'warn' ? 'warn' : 'critical']} ${b.name}`);
+    if (b.note) lines.push(...wrap(b.note, '      '));
+    else if (evidence.length === 0) lines.push(...wrap(b.summary, '      '));
+    for (const c of evidence) lines.push(`      ${STATUS_MARK[c.status]} ${c.title}${valueText(c)}`);
   }
   return [...lines, ''];
+}
+
+function valueText(c: CheckResult): string {
+  return c.value === undefined ? '' : `: ${formatValue(c.value, c.unit)}`;
 }
 
 function noBottleneck(r: DiagnosisReport): string {

@@ -7,7 +7,10 @@ export interface Bottleneck {
   /** The decision node's id. */
   id: string;
   name: string;
+  /** The node's own summary if it has one, else the evidence checks' summaries. */
   summary: string;
+  /** The playbook author's words for this node (its `summary`), when there are any. */
+  note?: string | undefined;
   /** Checks whose status made this node (and the nodes above it) hold. */
   evidenceChecks: string[];
   remediations: Remediation[];
@@ -75,6 +78,7 @@ export function decide(playbook: Playbook, results: readonly CheckResult[]): Dia
           name: node.bottleneck,
           summary:
             node.summary ?? evidenceSummary(outcome.evidence.length ? outcome.evidence : evidence, byCheck),
+          note: node.summary,
           evidenceChecks: evidence,
           remediations: nodeRemediations,
           advice: nodeAdvice,

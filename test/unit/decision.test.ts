@@ -151,6 +151,8 @@ describe('decide', () => {
     expect(d.bottlenecks[0]?.evidenceChecks).toEqual(['s3-errors', 's3-logs', 'throughput']);
     expect(d.bottlenecks[0]?.summary).toBe('s3-errors is warn; s3-logs is warn');
     expect(d.bottlenecks[1]?.summary).toBe('The workspace ingests slowly.');
+    expect(d.bottlenecks[1]?.note).toBe('The workspace ingests slowly.');
+    expect(d.bottlenecks[0]?.note).toBeUndefined();
     expect(d.remediations.map((r) => r.id)).toEqual(['scale', 'smaller-batches']);
     expect(d.advice.map((a) => a.id)).toEqual(['backoff', 'workspace']);
   });

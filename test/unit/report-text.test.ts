@@ -41,6 +41,12 @@ const playbook = Playbook.parse({
       remediations: ['smaller-batches'],
       advice: ['backoff'],
     },
+    {
+      id: 'memory',
+      when: { check: 'mem' },
+      bottleneck: 'Memory pressure',
+      summary: 'Batches are too large.',
+    },
   ],
   verification: { after: '10m', items: ['No new throttling'] },
 });
@@ -177,9 +183,10 @@ describe('renderReportText', () => {
 
   it('names the bottleneck with its evidence, the remediation with its key params, advice and verification', () => {
     expect(text).toContain(
-      'Bottleneck\n  ✖ S3 throttling\n      S3 5xx errors 1,234 (warn > 10, critical > 100)',
+      'Bottlenecks (2)\n' +
+        '  ✖ S3 throttling\n      ✖ S3 5xx errors: 1,234\n' +
+        '  ▲ Memory pressure\n      Batches are too large.\n      ▲ Memory: 1.5 GiB\n\n',
     );
-    expect(text).toContain('      evidence: S3 5xx errors');
     expect(text).toContain(
       '  1. Halve the Sentinel batch size\n' +
         '     kubernetes.configmap.set configMap=connector-config key=config.yaml path=sentinel.batch_size value=500 restart=Deployment/connector',
