@@ -5,6 +5,7 @@ import { diagnoseCli } from '../commands/diagnose.js';
 import { auditCli } from './cli/audit.js';
 import { serveCommand } from './cli/serve.js';
 import { validateCommand } from './cli/validate.js';
+import { workerCommand } from './cli/worker.js';
 import { type Config, loadConfig } from './config.js';
 import { ConfigError, PerfbotError } from './errors.js';
 import { createLogger } from './log.js';
@@ -30,6 +31,8 @@ export async function main(argv: string[]): Promise<number> {
     switch (command) {
       case 'serve':
         return await serve(rest);
+      case 'worker':
+        return await worker(rest);
       case 'diagnose':
         return await diagnoseCli(rest, { ...io, isTTY: process.stdout.isTTY === true });
       case 'audit': {
@@ -75,6 +78,16 @@ async function serve(args: string[]): Promise<number> {
   const config = configFromEnv();
   const log = createLogger({ level: config.logLevel });
   const stop = await serveCommand(config, log, { worker: !values['no-worker'] });
+  await waitForSignal();
+  await stop();
+  return 0;
+}
+
+async function worker(args: string[]): Promise<number> {
+  parseArgs({ args, options: {} });
+  const config = configFromEnv();
+  const log = createLogger({ level: config.logLevel });
+  const stop = await workerCommand(config, log);
   await waitForSignal();
   await stop();
   return 0;

@@ -6,6 +6,7 @@ import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
 import { resolveRedisUrl } from '../redis/connect.js';
 import { buildServer } from '../server.js';
+import { createRemediationService, startWorkerService } from './worker.js';
 
 export interface ServeOptions {
   worker: boolean;
@@ -27,7 +28,7 @@ export async function serveCommand(
   const server = await buildServer(app);
   const services: Service[] = [];
   if (options.worker) {
-    // The remediation worker registers here (src/remediation/worker.ts).
+    services.push(startWorkerService(createRemediationService(app, redisHandle.url), app));
   }
   const address = await server.listen({ port: config.port, host: config.host });
   log.info(

@@ -38,6 +38,8 @@ export interface RemediationServiceOptions {
   now?: (() => Date) | undefined;
   /** An existing trail to share (the app's); one is created on `redis` otherwise. */
   audit?: AuditTrail | undefined;
+  /** Slack usergroups.users.list; also settable later with useGroupResolver. */
+  resolveGroupMembers?: ResolveGroupMembers | undefined;
   /** Retries of a run job for retryable errors, and the first backoff. */
   attempts?: number | undefined;
   backoffMs?: number | undefined;
@@ -61,7 +63,8 @@ export class RemediationService {
   readonly queue: RemediationQueue;
   readonly events: RemediationEvents;
   private readonly options: RemediationServiceOptions;
-  private readonly proposeDeps: ProposeDeps;
+  /** What proposeFromDiagnosis/propose need, for callers that take the deps (the chat layer). */
+  readonly proposeDeps: ProposeDeps;
   private groupResolver: ResolveGroupMembers | undefined;
   private readonly decideFn: (input: DecideInput) => Promise<DecideOutcome>;
   private readonly workers: RemediationWorker[] = [];
@@ -69,6 +72,7 @@ export class RemediationService {
   constructor(options: RemediationServiceOptions) {
     const { redis, prefix, log, now } = options;
     this.options = options;
+    if (options.resolveGroupMembers) this.useGroupResolver(options.resolveGroupMembers);
     this.audit = options.audit ?? new AuditTrail({ redis, prefix, log, now });
     this.store = new ProposalStore({ redis, prefix });
     this.queue = new RemediationQueue({
