@@ -13,6 +13,8 @@ import type { DiagnosisReport } from '../../src/chat/report.js';
 const run = promisify(execFile);
 const ROOT = join(import.meta.dirname, '../..');
 const MAIN = join(ROOT, 'dist/src/main.js');
+/** Each CLI start loads every SDK; on a busy two-core machine that takes seconds. */
+const CLI_TEST_MS = 120_000;
 
 function newestSource(dir: string): number {
   let newest = 0;
@@ -97,38 +99,61 @@ function fakePrometheus(seen: string[]): Promise<Server> {
 describe('perfbot diagnose (built CLI)', () => {
   beforeAll(ensureBuilt, 180_000);
 
-  it('with nothing configured, exits 0 and every check says what to set', async () => {
-    const json = await perfbot(['diagnose', 'sentinel', '--json'], {});
-    expect(json.stderr).toBe('');
-    expect(json.code).toBe(0);
-    const report = JSON.parse(json.stdout) as DiagnosisReport;
-    expect(report.playbook.id).toBe('sentinel-connector');
-    expect(report.checks.length).toBeGreaterThan(0);
-    for (const check of report.checks) {
-      expect(check.status, check.checkId).toBe('skipped');
-      expect(check.summary, check.checkId).toMatch(/^skipped: set [A-Z_]+(=1)?$/);
-    }
-    expect(report.diagnosis.bottlenecks).toEqual([]);
+  it.each([
+    ['sentinel', 'sentinel-connector'],
+    ['data-pipeline', 'data-pipeline'],
+  ])(
+    '%s with nothing configured: exit 0, every check says what to set',
+    async (name, id) => {
+      const json = await perfbot(['diagnose', name, '--json'], {});
+      expect(json.stderr).toBe('');
+      expect(json.code).toBe(0);
+      const report = JSON.parse(json.stdout) as DiagnosisReport;
+      expect(report.playbook.id).toBe(id);
+      expect(report.checks.length).toBeGreaterThan(0);
+      for (const check of report.checks) {
+        expect(check.status, check.checkId).toBe('skipped');
+        expect(check.summary, check.checkId).toMatch(/^skipped: set [A-Z_]+(=1)?$/);
+      }
+      expect(report.diagnosis.bottlenecks).toEqual([]);
+    },
+    CLI_TEST_MS,
+  );
 
-    const text = await perfbot(['diagnose', 'sentinel'], {});
-    expect(text.code).toBe(0);
-    expect(text.stdout).toContain('namespace ');
-    expect(text.stdout).toMatch(/Nothing was measured — no back end is configured: set [A-Z]/);
-    expect(text.stdout.match(/skipped: set /g)?.length).toBe(report.checks.length);
-  });
+  it(
+    'prints the text report with a mark and what to set on every check',
+    async () => {
+      const text = await perfbot(['diagnose', 'sentinel'], {});
+      expect(text.code).toBe(0);
+      expect(text.stdout).toMatch(/^S3 .* \(sentinel-connector\) · namespace [a-z0-9-]+\n/);
+      expect(text.stdout).toMatch(/Nothing was measured — no back end is configured: set [A-Z]/);
+      const checkLines = text.stdout.split('\n').filter((l) => /^\s+– /.test(l));
+      expect(checkLines.length).toBeGreaterThan(0);
+      expect(text.stdout.match(/skipped: set /g)?.length).toBe(checkLines.length);
+    },
+    CLI_TEST_MS,
+  );
 
-  it('exits 1 with a suggestion for an unknown playbook', async () => {
-    const r = await perfbot(['diagnose', 'sentinal'], {});
-    expect(r.code).toBe(1);
-    expect(r.stdout).toBe('');
-    expect(r.stderr).toContain('no playbook or alias named "sentinal" — did you mean sentinel');
-  });
+  it(
+    'exits 1 with a suggestion for an unknown playbook',
+    async () => {
+      const r = await perfbot(['diagnose', 'sentinal'], {});
+      expect(r.code).toBe(1);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toContain('no playbook or alias named "sentinal" — did you mean sentinel');
+    },
+    CLI_TEST_MS,
+  );
 
-  it('exits 1 for a namespace that is not a DNS-1123 label', async () => {
-    const r = await perfbot(['diagnose', 'sentinel', '--namespace', 'Bad_NS'], {});
-    expect(r.code).toBe(1);
-    expect(r.stderr).toContain('invalid namespace "Bad_NS"');
-  });
+  it(
+    'exits 1 for a namespace that is not a DNS-1123 label',
+    async () => {
+      const r = await perfbot(['diagnose', 'sentinel', '--namespace', 'Bad_NS'], {});
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain('invalid namespace "Bad_NS"');
+    },
+    CLI_TEST_MS,
+  );
 
   describe('with PROMETHEUS_URL', () => {
     const seen: string[] = [];
@@ -138,22 +163,26 @@ describe('perfbot diagnose (built CLI)', () => {
     });
     afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
-    it('measures the Prometheus checks against the server and leaves the rest skipped', async () => {
-      const { port } = server.address() as AddressInfo;
-      const r = await perfbot(['diagnose', 'sentinel', '--json'], {
-        PROMETHEUS_URL: `http://127.0.0.1:${port}`,
-      });
-      expect(r.code).toBe(0);
-      const report = JSON.parse(r.stdout) as DiagnosisReport;
-      const batch = report.checks.find((c) => c.checkId === 'batch-processing-time');
-      expect(batch?.status).toBe('warn');
-      expect(batch?.value).toBe(7.5);
-      expect(batch?.summary).toMatch(/^Batch processing time.* 7\.5 s \(warn > 5 s, critical > 30 s\)/);
-      expect(seen.some((q) => q.includes('log_processing_duration_seconds_bucket'))).toBe(true);
-      for (const c of report.checks.filter((c) => c.kind.startsWith('prometheus.')))
-        expect(c.status, c.checkId).not.toBe('skipped');
-      for (const c of report.checks.filter((c) => !c.kind.startsWith('prometheus.')))
-        expect(c.status, c.checkId).toBe('skipped');
-    });
+    it(
+      'measures the Prometheus checks against the server and leaves the rest skipped',
+      async () => {
+        const { port } = server.address() as AddressInfo;
+        const r = await perfbot(['diagnose', 'sentinel', '--json'], {
+          PROMETHEUS_URL: `http://127.0.0.1:${port}`,
+        });
+        expect(r.code).toBe(0);
+        const report = JSON.parse(r.stdout) as DiagnosisReport;
+        const batch = report.checks.find((c) => c.checkId === 'batch-processing-time');
+        expect(batch?.status).toBe('warn');
+        expect(batch?.value).toBe(7.5);
+        expect(batch?.summary).toMatch(/^Batch processing time.* 7\.5 s \(warn > 5 s, critical > 30 s\)/);
+        expect(seen.some((q) => q.includes('log_processing_duration_seconds_bucket'))).toBe(true);
+        for (const c of report.checks.filter((c) => c.kind.startsWith('prometheus.')))
+          expect(c.status, c.checkId).not.toBe('skipped');
+        for (const c of report.checks.filter((c) => !c.kind.startsWith('prometheus.')))
+          expect(c.status, c.checkId).toBe('skipped');
+      },
+      CLI_TEST_MS,
+    );
   });
 });
