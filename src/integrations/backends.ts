@@ -3,7 +3,10 @@
 import type { Config } from '../config.js';
 import type { BackendName } from '../diagnostics/types.js';
 import type { Logger } from '../log.js';
+import { createAzureLogsClient, createAzureMetricsClient } from './azure/index.js';
 import { createClickHouseClient } from './clickhouse/index.js';
+import { createCloudWatchClient } from './cloudwatch/index.js';
+import { createKafkaClient } from './kafka/index.js';
 import { createKubernetesClientFromConfig } from './kubernetes/index.js';
 import { createNetworkClient } from './network/index.js';
 import { createPrometheusClient } from './prometheus/index.js';
@@ -11,7 +14,7 @@ import { createRedisInfoClient } from './redis/index.js';
 
 export type Backends = Partial<Record<BackendName, unknown>> & { close(): Promise<void> };
 
-export function createBackends(config: Config, _log: Logger): Backends {
+export function createBackends(config: Config, log: Logger): Backends {
   const backends: Partial<Record<BackendName, unknown>> = {};
   const closers: (() => Promise<void> | void)[] = [];
   // integrations add their factories here, e.g.
@@ -25,6 +28,28 @@ export function createBackends(config: Config, _log: Logger): Backends {
   }
   if (config.targetRedisUrl) backends.redis = createRedisInfoClient({ url: config.targetRedisUrl });
   if (config.networkChecks) backends.network = createNetworkClient();
+  if (config.kafkaBrokers.length > 0) {
+    const kafka = createKafkaClient({ brokers: config.kafkaBrokers, log });
+    backends.kafka = kafka;
+    closers.push(() => kafka.close());
+  }
+  if (config.aws.region) {
+    const cloudwatch = createCloudWatchClient({
+      region: config.aws.region,
+      ...(config.aws.cloudwatchEndpoint ? { endpoint: config.aws.cloudwatchEndpoint } : {}),
+    });
+    backends.cloudwatch = cloudwatch;
+    closers.push(() => cloudwatch.close());
+  }
+  if (config.azure.metricsEndpoint) {
+    backends.azureMetrics = createAzureMetricsClient({ endpoint: config.azure.metricsEndpoint });
+  }
+  if (config.azure.logsEndpoint) {
+    backends.azureLogs = createAzureLogsClient({
+      endpoint: config.azure.logsEndpoint,
+      defaultWorkspaceId: config.azure.logsWorkspaceId,
+    });
+  }
   return {
     ...backends,
     close: async () => {

@@ -5,7 +5,10 @@
 import type { CheckDefinition } from '../diagnostics/types.js';
 import type { ActionKind, CheckKind } from '../playbooks/kinds.js';
 import type { ActionDefinition } from '../remediation/types.js';
+import { azureChecks } from './azure/index.js';
 import { clickhouseChecks } from './clickhouse/index.js';
+import { cloudwatchChecks } from './cloudwatch/index.js';
+import { kafkaActions, kafkaChecks } from './kafka/index.js';
 import { kubernetesActions, kubernetesChecks } from './kubernetes/index.js';
 import { networkChecks } from './network/index.js';
 import { prometheusChecks } from './prometheus/index.js';
@@ -23,9 +26,13 @@ export const CHECKS: Partial<Record<CheckKind, AnyCheckDefinition>> = {
   ...clickhouseChecks,
   ...redisChecks,
   ...networkChecks,
+  ...kafkaChecks,
+  ...cloudwatchChecks,
+  ...azureChecks,
 };
 
 export const ACTIONS: Partial<Record<ActionKind, AnyActionDefinition>> = {
   // integrations add their action maps here, e.g. ...kubernetesActions,
   ...kubernetesActions,
+  ...kafkaActions,
 };

@@ -123,6 +123,20 @@ describe('azure.metric', () => {
     expect(fake.callsOf('metrics').at(-1)?.query.aggregation).toBe('count');
   });
 
+  it('gives times in seconds even when Azure reports milliseconds', async () => {
+    fake.putMetric(WORKSPACE, 'Query Latency', 'MilliSeconds', [
+      { timestamp: HOUR_AGO + 60_000, value: 1500 },
+      { timestamp: HOUR_AGO + 120_000, value: 2500 },
+    ]);
+    const m = await metric.run(
+      ctx('azure.metric', { resourceId: WORKSPACE, metric: 'Query Latency' }),
+      metricsClient(),
+    );
+    expect(m.value).toBe(2);
+    expect(m.evidence?.series?.[0]?.points.map((p) => p.v)).toEqual([1.5, 2.5]);
+    expect(m.summary).toContain(': 2 Seconds (');
+  });
+
   it('has no value when the window holds no data', async () => {
     const m = await metric.run(
       ctx('azure.metric', { resourceId: WORKSPACE, metric: 'Quiet Metric' }),

@@ -1,10 +1,13 @@
 import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.js';
 import { ErrorCode } from '../../src/errors.js';
 import {
   azureMetricNamespace,
   azureTimeGrain,
   normalizeAzureError,
 } from '../../src/integrations/azure/index.js';
+import { createBackends } from '../../src/integrations/backends.js';
+import { silentLogger } from '../../src/log.js';
 
 const SUB = '00000000-0000-0000-0000-000000000001';
 
@@ -67,5 +70,22 @@ describe('normalizeAzureError', () => {
     const ac = new AbortController();
     ac.abort(new Error('deadline'));
     expect(normalizeAzureError(rest(undefined, 'AbortError'), ac.signal, 'x')).toBe(ac.signal.reason);
+  });
+});
+
+describe('createBackends', () => {
+  it('configures each Azure back end only when its endpoint is set', async () => {
+    const none = createBackends(loadConfig({}), silentLogger);
+    expect([none.azureMetrics, none.azureLogs]).toEqual([undefined, undefined]);
+    const some = createBackends(
+      loadConfig({
+        AZURE_LOGS_ENDPOINT: 'https://api.loganalytics.io',
+        AZURE_LOGS_WORKSPACE_ID: '11111111-2222-3333-4444-555555555555',
+      }),
+      silentLogger,
+    );
+    expect(some.azureMetrics).toBeUndefined();
+    expect(some.azureLogs).toMatchObject({ defaultWorkspaceId: '11111111-2222-3333-4444-555555555555' });
+    await some.close();
   });
 });

@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.js';
 import { ErrorCode } from '../../src/errors.js';
+import { createBackends } from '../../src/integrations/backends.js';
 import { normalizeAwsError, reduceCloudWatchStatistic } from '../../src/integrations/cloudwatch/index.js';
+import { silentLogger } from '../../src/log.js';
 
 const points = [
   { t: 1, v: 4 },
@@ -53,5 +56,19 @@ describe('normalizeAwsError', () => {
     const reason = new Error('deadline');
     ac.abort(reason);
     expect(normalizeAwsError(sdkError('AbortError'), ac.signal, 'x')).toBe(reason);
+  });
+});
+
+describe('createBackends', () => {
+  it('configures cloudwatch only when AWS_REGION is set', async () => {
+    const none = createBackends(loadConfig({}), silentLogger);
+    expect(none.cloudwatch).toBeUndefined();
+    await none.close();
+    const some = createBackends(
+      loadConfig({ AWS_REGION: 'eu-west-1', AWS_ENDPOINT_URL_CLOUDWATCH: 'http://127.0.0.1:1' }),
+      silentLogger,
+    );
+    expect(some.cloudwatch).toEqual(expect.objectContaining({ getMetricData: expect.any(Function) }));
+    await some.close();
   });
 });

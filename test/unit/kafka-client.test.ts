@@ -1,7 +1,9 @@
 // The kafkajs adapter, with an admin object shaped like kafkajs' (no broker can run here).
 import kafkajs, { type Admin, type Kafka } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.js';
 import { ErrorCode } from '../../src/errors.js';
+import { createBackends } from '../../src/integrations/backends.js';
 import { createKafkaClient, normalizeKafkaError } from '../../src/integrations/kafka/client.js';
 import { silentLogger } from '../../src/log.js';
 
@@ -147,5 +149,16 @@ describe('normalizeKafkaError', () => {
       ).retryable,
     ).toBe(false);
     expect(normalizeKafkaError(protocol('INVALID_PARTITIONS', false), 'x').retryable).toBe(false);
+  });
+});
+
+describe('createBackends', () => {
+  it('configures kafka only when KAFKA_BROKERS is set', async () => {
+    const none = createBackends(loadConfig({}), silentLogger);
+    expect(none.kafka).toBeUndefined();
+    await none.close();
+    const some = createBackends(loadConfig({ KAFKA_BROKERS: 'kafka-0:9092,kafka-1:9092' }), silentLogger);
+    expect(some.kafka).toEqual(expect.objectContaining({ fetchOffsets: expect.any(Function) }));
+    await some.close();
   });
 });

@@ -1,7 +1,9 @@
 // azure.metric: one Azure Monitor metric of one resource over the last `interval`, reduced by
 // the aggregation (the runbook's `az monitor metrics list --metric "Ingestion Latency"`).
-// The value is in the unit Azure reports for the metric (named in the summary): the playbook's
-// `unit` must match it (MilliSeconds → ms, Seconds → s, Count → count, Percent → percent).
+// A Measurement carries no unit, so the value must be in the unit the playbook states. Times
+// are always given in seconds (Azure reports some latencies in MilliSeconds, others in Seconds,
+// and a playbook cannot know which): write `unit: s` for time metrics. Other units are Azure's
+// own (named in the summary): Count → count, Percent → percent, Bytes → bytes.
 import type { CheckDefinition, Measurement, Series, SeriesPoint } from '../../diagnostics/types.js';
 import { formatDuration, parseDuration } from '../../duration.js';
 import { InvalidInputError, UpstreamError } from '../../errors.js';
@@ -53,10 +55,12 @@ export const metricCheck: CheckDefinition<'azure.metric', AzureMetricsPort> = {
     const label = `${aggregation} of ${metric} over ${formatDuration(windowMs)}`;
     if (!answer) return { summary: `${label}: Azure returned no metric named "${metric}" for this resource` };
 
+    const scale = answer.unit === 'MilliSeconds' ? 1 / 1000 : 1;
+    const unit = scale === 1 ? answer.unit : 'Seconds';
     const series: Series[] = answer.timeseries.map((ts) => ({
       name: `${answer.name} ${aggregation}`,
       labels: ts.labels,
-      points: points(ts.data, key),
+      points: points(ts.data, key).map((p) => ({ t: p.t, v: p.v * scale })),
     }));
     const all = series.flatMap((s) => s.points);
     if (all.length === 0)
@@ -66,7 +70,7 @@ export const metricCheck: CheckDefinition<'azure.metric', AzureMetricsPort> = {
     const peak = all.reduce((a, b) => (b.v > a.v ? b : a));
     return {
       value,
-      summary: `${label}: ${round(value)} ${answer.unit} (${all.length} datapoints of ${granularity}; highest ${round(peak.v)} at ${new Date(peak.t).toISOString()})`,
+      summary: `${label}: ${round(value)} ${unit} (${all.length} datapoints of ${granularity}; highest ${round(peak.v)} at ${new Date(peak.t).toISOString()})`,
       evidence: { series, counts: { datapoints: all.length } },
     };
   },
