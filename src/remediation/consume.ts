@@ -17,6 +17,11 @@ export interface ConsumeRemediationEventsOptions {
   /** Throw to leave the event pending (retried after claimIdleMs). */
   handler: (event: RemediationEvent & { streamId: string }) => Promise<void> | void;
   signal: AbortSignal;
+  /**
+   * Where a new group starts: "0" (default: every event still in the bounded stream, so a group
+   * created after the worker wrote results still gets them) or "$" (only events from now on).
+   */
+  startId?: string;
   blockMs?: number;
   claimIdleMs?: number;
   log?: Logger;
@@ -52,8 +57,7 @@ export async function consumeRemediationEvents(options: ConsumeRemediationEvents
     let backoff = 100;
     while (!signal.aborted) {
       try {
-        // "0": a group created after events were written still gets them (the stream is bounded).
-        await conn.xgroup('CREATE', key, group, '0', 'MKSTREAM').catch((err: Error) => {
+        await conn.xgroup('CREATE', key, group, options.startId ?? '0', 'MKSTREAM').catch((err: Error) => {
           if (!err.message.startsWith('BUSYGROUP')) throw err;
         });
         for (;;) {

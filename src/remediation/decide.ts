@@ -7,7 +7,7 @@ import type { AuditSink } from '../audit/types.js';
 import type { Logger } from '../log.js';
 import type { RemediationEvents } from './events.js';
 import { checkApprover, type ResolveGroupMembers } from './policy.js';
-import type { Proposal } from './proposal.js';
+import { isProposalId, type Proposal } from './proposal.js';
 import type { RemediationQueue } from './queue.js';
 import type { ProposalStore } from './store.js';
 
@@ -70,6 +70,20 @@ export function createDecide(deps: DecideDeps): (input: DecideInput) => Promise<
   };
 
   return async function decide({ proposalId, userId, decision }: DecideInput): Promise<DecideOutcome> {
+    if (!isProposalId(proposalId)) {
+      // A forged or mangled button value never reaches a Redis key name.
+      await audit({
+        actor: userId,
+        event: 'proposal.refused',
+        details: { reason: 'not-found', decision, value: proposalId.slice(0, 64) },
+      });
+      return {
+        ok: false,
+        reason: 'not-found',
+        proposal: undefined,
+        text: refusalText('not-found', undefined, decision),
+      };
+    }
     const before = await deps.store.get(proposalId);
     const eligibility = before
       ? await checkApprover(userId, before.policy.approvers, deps.resolveGroupMembers)

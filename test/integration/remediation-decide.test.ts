@@ -286,6 +286,18 @@ describe('proposals and approval decisions (real Redis, real BullMQ)', () => {
     expect(out).toMatchObject({ ok: false, reason: 'not-found', proposal: undefined });
   });
 
+  it('refuses a forged button value without touching a key, and audits it', async () => {
+    h = remediationHarness();
+    const out = await h.service.decide({ proposalId: '42:evil*', userId: 'UAAA', decision: 'approve' });
+    expect(out).toMatchObject({ ok: false, reason: 'not-found' });
+    const [entry] = await h.service.audit.readTrail();
+    expect(entry).toMatchObject({
+      actor: 'UAAA',
+      event: 'proposal.refused',
+      details: { reason: 'not-found', value: '42:evil*' },
+    });
+  });
+
   it('a double click yields one approval and one job', async () => {
     h = remediationHarness();
     const p = await proposeOne(h);
