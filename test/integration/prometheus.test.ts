@@ -229,7 +229,8 @@ describe.skipIf(skipWithout('prometheus'))('prometheus checks against a real Pro
     for (const c of checks) {
       const kind = c.kind as 'prometheus.query' | 'prometheus.range';
       // a hostile namespace proves every placeholder sits where escaping is possible
-      await prometheusChecks[kind]
+      // The map is indexed by a union kind; each entry takes its own params, so erase to the registry type.
+      await (prometheusChecks[kind] as AnyCheckDefinition)
         .run(ctx(kind, c.params, HOSTILE), port)
         .catch((e: unknown) => failures.push(`${c.id}: ${(e as Error).message}`));
     }
