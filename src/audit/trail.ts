@@ -1,49 +1,15 @@
 // The audit trail: an append-only Redis Stream `<prefix>audit` whose entries form a hash chain,
 // plus a head pointer `<prefix>audit:head` {hash, id, count}. Each entry stores the previous
-// entry's hash and its own: sha256(prevHash + canonicalJson(record)).
-//
-// SHA-256 is not available inside Redis' Lua, so the hash is computed here and the append is a
-// compare-and-set: one Lua script checks that the chain's head is still the hash we chained to
-// and XADDs in the same step; if another replica appended first, it returns the new head and
-// we recompute and retry. Chaining to the head pointer (not to whatever the stream's last entry
-// is) means a removed tail shows up as a gap in the chain once the next entry is appended.
+// entry's hash and its own: sha256(prevHash + canonicalJson(record)). How an append stays one
+// chain across replicas is in append.ts; what verification does and does not catch, in verify.ts.
 import type { Redis } from 'ioredis';
-import { StoreUnavailableError } from '../errors.js';
 import { type Logger, silentLogger } from '../log.js';
+import { ChainAppender } from './append.js';
 import { canonicalJson } from './canonical-json.js';
-import { hashRecord } from './hash.js';
-import { luaScript, runLua } from './lua.js';
-import {
-  type AuditEntry,
-  type AuditInput,
-  type AuditRecord,
-  type AuditSink,
-  GENESIS_HASH,
-  type VerifyResult,
-} from './types.js';
+import type { AuditEntry, AuditInput, AuditRecord, AuditSink, VerifyResult } from './types.js';
 import { verifyEntries } from './verify.js';
 
-const APPEND = luaScript(`
-local prev = redis.call('HGET', KEYS[2], 'hash')
-if not prev then
-  prev = ARGV[2]
-  local last = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)
-  if #last > 0 then
-    local fields = last[1][2]
-    for i = 1, #fields, 2 do
-      if fields[i] == 'hash' then prev = fields[i + 1] end
-    end
-  end
-end
-if prev ~= ARGV[1] then return {0, prev} end
-local id = redis.call('XADD', KEYS[1], '*', unpack(ARGV, 4))
-redis.call('HSET', KEYS[2], 'hash', ARGV[3], 'id', id)
-redis.call('HINCRBY', KEYS[2], 'count', 1)
-return {1, id}
-`);
-
 const PAGE = 500;
-const MAX_APPEND_TRIES = 50;
 
 export interface AuditTrailOptions {
   redis: Redis;
@@ -66,8 +32,7 @@ export class AuditTrail implements AuditSink {
   private readonly redis: Redis;
   private readonly log: Logger;
   private readonly now: () => Date;
-  /** The head after our own last append: right on the first try unless another replica wrote. */
-  private lastHash: string = GENESIS_HASH;
+  private readonly appender: ChainAppender;
 
   constructor(options: AuditTrailOptions) {
     const prefix = options.prefix ?? 'perfbot:';
@@ -76,6 +41,7 @@ export class AuditTrail implements AuditSink {
     this.redis = options.redis;
     this.log = options.log ?? silentLogger;
     this.now = options.now ?? (() => new Date());
+    this.appender = new ChainAppender(this.redis, this.streamKey, this.headKey);
   }
 
   async append(input: AuditInput): Promise<AuditEntry> {
@@ -90,25 +56,9 @@ export class AuditTrail implements AuditSink {
       ...(input.proposal ? { proposal: input.proposal } : {}),
       details,
     };
-    let prev = this.lastHash;
-    for (let i = 0; i < MAX_APPEND_TRIES; i++) {
-      const hash = hashRecord(prev, record);
-      const fields = toFields(record, prev, hash);
-      const [ok, value] = (await runLua(
-        this.redis,
-        APPEND,
-        [this.streamKey, this.headKey],
-        [prev, GENESIS_HASH, hash, ...fields],
-      )) as [number, string];
-      if (ok === 1) {
-        this.lastHash = hash;
-        const entry: AuditEntry = { ...record, id: value, prevHash: prev, hash };
-        this.log.info({ audit: entry }, 'audit entry');
-        return entry;
-      }
-      prev = value;
-    }
-    throw new StoreUnavailableError(`audit append lost the race ${MAX_APPEND_TRIES} times`);
+    const entry: AuditEntry = { ...record, ...(await this.appender.append(record)) };
+    this.log.info({ audit: entry }, 'audit entry');
+    return entry;
   }
 
   /** Entries in order, optionally only those of one incident or proposal, optionally the last N. */
@@ -159,14 +109,6 @@ export class AuditTrail implements AuditSink {
 }
 
 type RawEntry = [id: string, fields: string[]];
-
-function toFields(record: AuditRecord, prev: string, hash: string): string[] {
-  const fields = ['time', record.time, 'actor', record.actor, 'event', record.event];
-  if (record.incident) fields.push('incident', record.incident);
-  if (record.proposal) fields.push('proposal', record.proposal);
-  fields.push('details', canonicalJson(record.details), 'prev', prev, 'hash', hash);
-  return fields;
-}
 
 /** Tolerates damaged entries (missing fields, bad JSON): verify must report them, not crash. */
 export function parseEntry([id, list]: RawEntry): AuditEntry {
