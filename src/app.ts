@@ -1,6 +1,7 @@
 // Composition root: builds every long-lived dependency once from Config, so `serve`, `worker`,
 // the CLI commands and the tests assemble the same bot.
 import { once } from 'node:events';
+import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { Config } from './config.js';
 import { IncidentStore } from './incidents/store.js';
@@ -23,6 +24,8 @@ export interface AppDeps {
   incidents?: IncidentStore;
   /** Outbound HTTP for SNS certificates and confirmations; globalThis.fetch when absent. */
   fetch?: typeof globalThis.fetch;
+  /** The chat layer (src/chat/runtime.ts): mounts POST /slack/events when Slack is over HTTP. */
+  chat?: { routes(server: FastifyInstance): Promise<void> };
 }
 
 export interface AppOptions {

@@ -34,6 +34,7 @@ export async function buildServer(deps: AppDeps): Promise<FastifyInstance> {
   });
 
   await registerAlertRoutes(app, deps);
+  await deps.chat?.routes(app);
 
   return app;
 }

@@ -2,6 +2,7 @@
 // remediation worker, in one process. SIGTERM/SIGINT stop accepting work, let running requests
 // and jobs finish, then close Redis (and the embedded redis-server if we started one).
 import { createApp } from '../app.js';
+import { attachChat } from '../chat/wire.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
 import { resolveRedisUrl } from '../redis/connect.js';
@@ -25,12 +26,19 @@ export async function serveCommand(
 ): Promise<() => Promise<void>> {
   const redisHandle = await resolveRedisUrl(config, log, { allowEmbedded: true });
   const app = await createApp({ config, log, redisUrl: redisHandle.url });
+  // Proposals and Approve/Deny need the remediation service even when the worker runs elsewhere.
+  const remediation = createRemediationService(app, redisHandle.url);
+  const chat = await attachChat(app, { remediation, audit: remediation.audit });
   const server = await buildServer(app);
   const services: Service[] = [];
   if (options.worker) {
-    services.push(startWorkerService(createRemediationService(app, redisHandle.url), app));
+    services.push(startWorkerService(remediation, app));
+  } else {
+    services.push({ name: 'remediation', stop: () => remediation.close() });
   }
   const address = await server.listen({ port: config.port, host: config.host });
+  await chat.start();
+  services.push({ name: 'chat', stop: () => chat.stop() });
   log.info(
     { address, playbooks: app.catalog.playbooks.map((p) => p.id), worker: options.worker },
     'perfbot serving',

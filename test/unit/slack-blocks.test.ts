@@ -22,6 +22,7 @@ describe('Block Kit renderer', () => {
     expect(md('a < b & c > d')).toBe('a &lt; b &amp; c &gt; d');
     expect(md('approved by @U0ALICE, ask @S0ONCALL')).toBe('approved by <@U0ALICE>, ask <!subteam^S0ONCALL>');
     expect(md('mail x@U0ALICE.com')).toBe('mail x@U0ALICE.com');
+    expect(md('@USA and @U0B')).toBe('@USA and <@U0B>');
     // An injected link or broadcast in alert text stays text.
     expect(renderSlack(message('s', text('<!channel> <https://evil|click>'))).blocks[0]).toMatchObject({
       text: { text: '&lt;!channel&gt; &lt;https://evil|click&gt;' },

@@ -41,9 +41,10 @@ export function escapeMrkdwn(s: string): string {
 
 /**
  * Neutral text names people as `@U0123ABCD` (users) and `@S0123ABCD` (user groups); in Slack
- * they become mentions. Applied after escaping, so only these exact forms turn into markup.
+ * they become mentions. Applied after escaping, so only these exact forms turn into markup; an
+ * ID has a digit, so words such as "@USA" in alert text stay words.
  */
-const MENTION = /(^|[^\w])@([UWS][A-Z0-9]{6,})\b/g;
+const MENTION = /(^|[^\w])@([UWS](?=[A-Z]*\d)[A-Z0-9]{2,})\b/g;
 
 export function md(s: string): string {
   return escapeMrkdwn(s).replace(MENTION, (_m, pre: string, id: string) =>

@@ -1,0 +1,92 @@
+// A proposed remediation as a chat message: the preview of the change, who may approve, how
+// many approvals are needed, when it expires, and — while it can still be decided — the
+// Approve / Deny buttons, which carry the proposal ID and nothing else. The same function
+// renders every later state (approved by whom, denied, expired, done), so an update is a
+// re-render of the stored proposal.
+import type { Proposal } from '../remediation/proposal.js';
+import { type ChatMessage, fields, formatAge, note, type Part, type Tone, text } from './message.js';
+
+const who = (id: string): string => (id === 'system' ? 'an alert' : `@${id}`);
+
+export function proposalMessage(p: Proposal, now: Date): ChatMessage {
+  const expired =
+    p.status === 'expired' || (p.status === 'pending' && Date.parse(p.expiresAt) <= now.getTime());
+  const approvers =
+    p.policy.approvers.length > 0 ? p.policy.approvers.map((a) => `@${a}`).join(', ') : 'nobody';
+  const approvedBy = p.approvals.map((a) => who(a.userId)).join(', ');
+  const parts: Part[] = [
+    text(`${statusLine(p, expired)}`, tone(p, expired)),
+    fields({
+      Change: p.preview,
+      Action: `${p.action} in ${p.namespace}`,
+      'May approve': approvers,
+      Approvals: `${p.approvals.length} of ${p.policy.required} needed${approvedBy ? ` (${approvedBy})` : ''}${p.policy.allowSelfApproval ? '' : ' · no self-approval'}`,
+      Expires: expired
+        ? `expired ${p.expiresAt}`
+        : `${p.expiresAt} (in ${formatAge(Date.parse(p.expiresAt) - now.getTime())})`,
+      'Requested by': who(p.requester),
+    }),
+  ];
+  for (const w of p.warnings) parts.push(note(`⚠ ${w}`));
+  if (p.dryRun) parts.push(note('Dry run: approving shows what would change; nothing is applied.'));
+  if (p.result)
+    parts.push(text(`Result: ${p.result.summary}${p.result.rollout ? ` — ${p.result.rollout}` : ''}`, 'ok'));
+  if (p.error) parts.push(text(`Error: ${p.error}`, 'error'));
+  if (p.verification)
+    parts.push(text(`Verification: ${p.verification.summary}`, p.verification.passed ? 'ok' : 'warn'));
+  if (p.status === 'pending' && !expired) {
+    parts.push({
+      kind: 'actions',
+      buttons: [
+        { actionId: 'remediation.approve', label: 'Approve', value: p.id, style: 'primary' },
+        { actionId: 'remediation.deny', label: 'Deny', value: p.id, style: 'danger' },
+      ],
+    });
+  }
+  parts.push(note(`${p.id}${p.incidentId ? ` · ${p.incidentId}` : ''}`));
+  return { summary: `${statusLine(p, expired)}: ${p.preview}`, parts };
+}
+
+function statusLine(p: Proposal, expired: boolean): string {
+  const by = p.decidedBy ? ` by ${who(p.decidedBy)}` : '';
+  const approvedBy =
+    p.approvals.length > 0 ? ` (approved by ${p.approvals.map((a) => who(a.userId)).join(', ')})` : '';
+  if (expired) return `Expired: ${p.title} — the buttons no longer work`;
+  switch (p.status) {
+    case 'pending':
+      return `Proposed: ${p.title}`;
+    case 'approved':
+      return `Approved${by}: ${p.title} — queued${approvedBy}`;
+    case 'running':
+      return `Running: ${p.title}${approvedBy}`;
+    case 'succeeded':
+      return `Done: ${p.title}${approvedBy}`;
+    case 'failed':
+      return `Failed: ${p.title}${approvedBy}`;
+    case 'denied':
+      return `Denied${by}: ${p.title}`;
+    case 'dry-run':
+      return `Dry run: ${p.title}${approvedBy} — nothing applied`;
+    default:
+      return `${p.title}: ${p.status}`;
+  }
+}
+
+function tone(p: Proposal, expired: boolean): Tone {
+  if (expired || p.status === 'denied') return 'skipped';
+  if (p.status === 'failed') return 'error';
+  if (p.status === 'succeeded' || p.status === 'approved' || p.status === 'dry-run') return 'ok';
+  if (p.status === 'running') return 'progress';
+  return 'info';
+}
+
+/** A remediation the diagnosis named but that could not be proposed (guard rail, no back end). */
+export function notProposedMessage(title: string, reason: string): ChatMessage {
+  const line = `Not proposed: ${title} — ${reason}`;
+  return { summary: line, parts: [text(line, 'warn')] };
+}
+
+export function noopMessage(title: string, preview: string): ChatMessage {
+  const line = `Nothing to do for ${title}: ${preview} (already in the desired state)`;
+  return { summary: line, parts: [text(line, 'ok')] };
+}

@@ -1,0 +1,86 @@
+// What the remediation worker reports (job started, succeeded, failed, dry run, verification,
+// expiry) → the proposal's message is re-rendered from the stored proposal, and outcomes a
+// person must notice get a reply in the incident's thread. Events arrive through a consumer
+// group; a redelivered one is recognised by its stream ID and not posted twice.
+import type { Logger } from '../log.js';
+import type { RemediationEvent, VerifiedCheck } from '../remediation/events.js';
+import type { Proposal } from '../remediation/proposal.js';
+import type { ChatMessage, Item, Tone } from './message.js';
+import { list, text } from './message.js';
+import { proposalMessage } from './proposal-message.js';
+import type { ChatRefs } from './refs.js';
+import type { ChatSink } from './sink.js';
+
+export interface RemediationFeedDeps {
+  sink: ChatSink;
+  refs: ChatRefs;
+  /** The stored proposal, read at render time so the message shows the newest state. */
+  getProposal?: ((id: string) => Promise<Proposal | undefined>) | undefined;
+  log: Logger;
+  now: () => Date;
+}
+
+export async function handleRemediationEvent(
+  deps: RemediationFeedDeps,
+  event: RemediationEvent & { streamId?: string },
+): Promise<void> {
+  const { proposal } = event;
+  const ref = await deps.refs.proposalMessage(proposal.id);
+  if (!ref) {
+    deps.log.debug({ proposal: proposal.id, type: event.type }, 'no chat message for this proposal');
+    return;
+  }
+  if (event.streamId && !(await deps.refs.once(event.streamId, 'remediation'))) return;
+  const latest = async () => (await deps.getProposal?.(proposal.id)) ?? proposal;
+  const reply = threadReply(event);
+  await Promise.all([
+    deps.sink.update(ref, async () => proposalMessage(await latest(), deps.now())),
+    reply ? deps.sink.post(ref.channel, ref.threadTs, () => reply) : undefined,
+  ]);
+}
+
+export function threadReply(event: RemediationEvent): ChatMessage | undefined {
+  const p = event.proposal;
+  const approvedBy =
+    p.approvals.length > 0 ? ` (approved by ${p.approvals.map((a) => `@${a.userId}`).join(', ')})` : '';
+  switch (event.type) {
+    case 'job.succeeded':
+      return line(
+        `Done: ${p.preview} — ${event.result.summary}${event.rollout ? `; ${event.rollout}` : ''}${approvedBy}`,
+        'ok',
+      );
+    case 'job.failed':
+      return line(`Failed: ${p.preview} — ${event.error}${approvedBy}`, 'error');
+    case 'job.dry-run':
+      return line(
+        `Dry run: ${event.preview} was approved${approvedBy} but not applied (${event.reason})`,
+        'info',
+      );
+    case 'verification.scheduled':
+      return line(`Verification at ${event.at}: re-running ${event.checks.join(', ')}`, 'progress');
+    case 'verification.passed':
+      return checksMessage(`Verified: ${event.summary}`, 'ok', event.checks);
+    case 'verification.failed': {
+      const who = event.mention.map((u) => `@${u}`).join(' ');
+      return checksMessage(
+        `Not recovered after ${p.preview}: ${event.summary}${who ? ` — ${who}` : ''}`,
+        'warn',
+        event.checks,
+      );
+    }
+    case 'proposal.expired':
+      return line(`Expired: ${p.title} was not approved before ${p.expiresAt}`, 'skipped');
+    case 'job.started':
+    case 'job.retried':
+      return undefined;
+  }
+}
+
+function line(body: string, tone: Tone): ChatMessage {
+  return { summary: body, parts: [text(body, tone)] };
+}
+
+function checksMessage(head: string, tone: Tone, checks: readonly VerifiedCheck[]): ChatMessage {
+  const items: Item[] = checks.map((c) => ({ text: `${c.title}: ${c.summary}`, tone: c.status }));
+  return { summary: head, parts: [text(head, tone), ...(items.length > 0 ? [list(items)] : [])] };
+}

@@ -1,0 +1,133 @@
+// Bolt listeners: the /perf slash command and the Approve / Deny buttons. Both acknowledge
+// first (Slack waits 3 s at most) and do the slow part after: a command whose reply is not
+// ready in time is answered "working on it" and its reply follows ephemerally; a click is
+// acknowledged at once and then decided, the refusal told only to the clicker.
+import type { App } from '@slack/bolt';
+import { dispatch } from '../../../commands/index.js';
+import type { AuditSink } from '../../audit/types.js';
+import { errorMessage } from '../../errors.js';
+import type { Logger } from '../../log.js';
+import type { DecideInput, DecideOutcome, Decision } from '../../remediation/decide.js';
+import { isProposalId } from '../../remediation/proposal.js';
+import type { CommandContext, CommandReply, Invoker } from '../command.js';
+import { message, text } from '../message.js';
+import { proposalMessage } from '../proposal-message.js';
+import type { ChatRefs } from '../refs.js';
+import type { ChatSink } from '../sink.js';
+import { renderSlack } from './blocks.js';
+
+export interface SlackInteractionDeps {
+  sink: ChatSink;
+  refs: ChatRefs;
+  commandContext: (invoker: Invoker) => CommandContext;
+  decide?: ((input: DecideInput) => Promise<DecideOutcome>) | undefined;
+  audit?: AuditSink | undefined;
+  log: Logger;
+  now: () => Date;
+  /** How long a command may take before the ack goes out without its reply. */
+  inlineReplyMs?: number;
+}
+
+export const ACTION_IDS = { approve: 'remediation.approve', deny: 'remediation.deny' } as const;
+
+export function registerSlackHandlers(app: App, deps: SlackInteractionDeps): void {
+  app.command('/perf', async ({ command, ack }) => {
+    const invoker: Invoker = {
+      kind: 'slack',
+      userId: command.user_id,
+      channelId: command.channel_id,
+      teamId: command.team_id,
+    };
+    void deps.audit
+      ?.append({
+        actor: command.user_id,
+        event: 'command.invoked',
+        details: { command: '/perf', text: command.text.slice(0, 200), channel: command.channel_id },
+      })
+      .catch((err: unknown) => deps.log.error({ err }, 'audit append failed'));
+    const work = dispatch(command.text, deps.commandContext(invoker)).catch((err: unknown) =>
+      failure(err, deps.log),
+    );
+    const inTime = await Promise.race([work, sleep(deps.inlineReplyMs ?? 2000)]);
+    if (inTime) {
+      await ack(slackResponse(inTime));
+      return;
+    }
+    await ack({ response_type: 'ephemeral', text: 'Working on it…' });
+    const late = await work;
+    await deps.sink.ephemeral(command.channel_id, command.user_id, late.message);
+  });
+
+  for (const [decision, actionId] of Object.entries(ACTION_IDS) as [Decision, string][]) {
+    app.action({ type: 'block_actions', action_id: actionId }, async ({ ack, body, action }) => {
+      await ack();
+      const value = 'value' in action && typeof action.value === 'string' ? action.value : '';
+      const channel = body.channel?.id ?? (body.container as { channel_id?: string } | undefined)?.channel_id;
+      const messageTs =
+        (body.container as { message_ts?: string } | undefined)?.message_ts ?? body.message?.ts;
+      const userId = body.user.id;
+      if (!channel) return;
+      if (!isProposalId(value) || !deps.decide) {
+        await deps.sink.ephemeral(
+          channel,
+          userId,
+          message(
+            'Not a remediation',
+            text('This button does not belong to a remediation perfbot knows.', 'warn'),
+          ),
+        );
+        return;
+      }
+      await onDecision(deps, { proposalId: value, userId, decision }, channel, messageTs);
+    });
+  }
+}
+
+async function onDecision(
+  deps: SlackInteractionDeps,
+  input: DecideInput,
+  channel: string,
+  messageTs: string | undefined,
+): Promise<void> {
+  let outcome: DecideOutcome;
+  try {
+    outcome = await (deps.decide as NonNullable<SlackInteractionDeps['decide']>)(input);
+  } catch (err) {
+    deps.log.error({ err, proposal: input.proposalId }, 'decision failed');
+    await deps.sink.ephemeral(
+      channel,
+      input.userId,
+      message('Decision failed', text(`Nothing was decided: ${errorMessage(err)}. Try again.`, 'error')),
+    );
+    return;
+  }
+  await deps.sink.ephemeral(
+    channel,
+    input.userId,
+    message(outcome.text, text(outcome.text, outcome.ok ? 'ok' : 'warn')),
+  );
+  const proposal = outcome.proposal;
+  if (!proposal) return;
+  // A refusal may still mean the message is stale (expired, decided elsewhere): refresh it.
+  const stored = await deps.refs.proposalMessage(proposal.id);
+  const ref = stored ?? (messageTs ? { channel, ts: messageTs } : undefined);
+  if (ref) await deps.sink.update(ref, () => proposalMessage(proposal, deps.now()));
+}
+
+function slackResponse(r: CommandReply): Record<string, unknown> {
+  const rendered = renderSlack(r.message);
+  return { response_type: r.visibility, text: rendered.text, blocks: rendered.blocks };
+}
+
+function failure(err: unknown, log: Logger): CommandReply {
+  log.error({ err }, '/perf command failed');
+  return {
+    message: message('Command failed', text(`That did not work: ${errorMessage(err)}`, 'error')),
+    visibility: 'ephemeral',
+    exitCode: 1,
+  };
+}
+
+function sleep(ms: number): Promise<undefined> {
+  return new Promise((resolve) => setTimeout(() => resolve(undefined), ms).unref());
+}

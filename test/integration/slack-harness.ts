@@ -1,0 +1,259 @@
+// A whole perfbot for Slack tests: real Redis (the harness's), the real HTTP server with the
+// alert routes and POST /slack/events, the chat runtime pointed at the Slack fake through
+// SLACK_API_URL, and check implementations given by the test. Helpers send what Slack and
+// Alertmanager would send.
+import type { FastifyInstance } from 'fastify';
+import { type AppDeps, createApp } from '../../src/app.js';
+import { AuditTrail } from '../../src/audit/trail.js';
+import type { ChatRuntime } from '../../src/chat/runtime.js';
+import type { ChannelQueueOptions } from '../../src/chat/slack/channel-queue.js';
+import { type AttachChatOptions, attachChat } from '../../src/chat/wire.js';
+import { loadConfig } from '../../src/config.js';
+import type { BackendName, Measurement } from '../../src/diagnostics/types.js';
+import { IncidentStore } from '../../src/incidents/store.js';
+import { type AnyCheckDefinition, CHECKS } from '../../src/integrations/registry.js';
+import { silentLogger } from '../../src/log.js';
+import { createMetrics } from '../../src/metrics.js';
+import { PlaybookCatalog } from '../../src/playbooks/catalog.js';
+import { CHECK_KINDS, type CheckKind } from '../../src/playbooks/kinds.js';
+import { loadPlaybooksOrThrow } from '../../src/playbooks/loader.js';
+import { buildServer } from '../../src/server.js';
+import {
+  blockActionBody,
+  FakeSlack,
+  type FakeSlackOptions,
+  sendSigned,
+  slashCommandBody,
+} from '../fakes/slack.js';
+import { testRedis } from '../support/redis.js';
+
+export const SIGNING_SECRET = 'test-signing-secret-0123456789';
+export const INCIDENT_CHANNEL = 'C0INCIDENT';
+
+export interface HarnessOptions {
+  playbooksDir?: string;
+  checks?: Partial<Record<CheckKind, AnyCheckDefinition>>;
+  backends?: Partial<Record<BackendName, unknown>>;
+  env?: Record<string, string>;
+  fake?: FakeSlackOptions;
+  queue?: ChannelQueueOptions;
+  /** Remediation wiring (proposals, decide) built from the harness's Redis and prefix. */
+  remediation?: (h: { app: AppDeps; prefix: string; audit: AuditTrail }) => AttachChatOptions['remediation'];
+  /** Without Slack credentials: the terminal is the incident channel. */
+  terminal?: boolean;
+}
+
+export interface Harness {
+  fake: FakeSlack;
+  app: AppDeps & { close(): Promise<void> };
+  chat: ChatRuntime;
+  server: FastifyInstance;
+  url: string;
+  prefix: string;
+  incidents: IncidentStore;
+  audit: AuditTrail;
+  printed: string[];
+  slash(text: string, o?: { user?: string; channel?: string }): Promise<{ status: number; body: string }>;
+  click(o: {
+    actionId: string;
+    value: string;
+    user: string;
+    channel: string;
+    messageTs: string;
+  }): Promise<{ status: number; body: string }>;
+  alertmanager(payload: unknown): Promise<Response>;
+  /** Every accepted event handled, every diagnosis done, every Slack write made. */
+  settle(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startHarness(o: HarnessOptions = {}): Promise<Harness> {
+  const fake = await new FakeSlack(o.fake).start();
+  const { redis: probe, url: redisUrl, prefix } = testRedis();
+  probe.disconnect();
+  const config = loadConfig({
+    PLAYBOOKS_DIR: o.playbooksDir ?? 'playbooks',
+    ...(o.terminal
+      ? {}
+      : {
+          SLACK_BOT_TOKEN: fake.token,
+          SLACK_SIGNING_SECRET: SIGNING_SECRET,
+          SLACK_API_URL: fake.apiUrl,
+          SLACK_INCIDENT_CHANNEL: INCIDENT_CHANNEL,
+        }),
+    ...o.env,
+  });
+  const catalog = new PlaybookCatalog(await loadPlaybooksOrThrow(config.playbooksDir));
+  const backends = { ...o.backends, close: async () => {} };
+  const app = await createApp({
+    config,
+    log: silentLogger,
+    redisUrl,
+    catalog,
+    backends,
+    metrics: createMetrics({ defaultMetrics: false }),
+  });
+  const incidents = new IncidentStore({ redis: app.redis, prefix, now: app.now });
+  app.incidents = incidents;
+  const audit = new AuditTrail({ redis: app.redis, prefix });
+  const printed: string[] = [];
+  const chat = await attachChat(app, {
+    prefix,
+    incidents,
+    audit,
+    checks: o.checks,
+    consumer: 'test-replica',
+    write: (t) => printed.push(t),
+    chartDir: undefined,
+    remediation: o.remediation?.({ app, prefix, audit }),
+    // Fast retries after a 429 so tests do not wait Slack's real schedule.
+    slack: { retryConfig: { retries: 5, minTimeout: 50, maxTimeout: 200 }, queue: o.queue },
+  });
+  const server = await buildServer(app);
+  const url = await server.listen({ port: 0, host: '127.0.0.1' });
+  await chat.start();
+
+  return {
+    fake,
+    app,
+    chat,
+    server,
+    url,
+    prefix,
+    incidents,
+    audit,
+    printed,
+    slash: (text, so = {}) => sendSigned(`${url}/slack/events`, SIGNING_SECRET, slashCommandBody(text, so)),
+    click: (c) => sendSigned(`${url}/slack/events`, SIGNING_SECRET, blockActionBody(c)),
+    alertmanager: (payload) =>
+      fetch(`${url}/alerts/alertmanager`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(payload),
+      }),
+    settle: () => chat.threads.idle(),
+    close: async () => {
+      await server.close();
+      await chat.stop();
+      await app.close();
+      await fake.stop();
+    },
+  };
+}
+
+/** An Alertmanager v4 webhook body for one group. */
+export function alertmanagerPayload(o: {
+  groupKey: string;
+  status: 'firing' | 'resolved';
+  alerts: {
+    alertname: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+    status?: 'firing' | 'resolved';
+    startsAt?: string;
+    endsAt?: string;
+    fingerprint: string;
+  }[];
+}): Record<string, unknown> {
+  const alerts = o.alerts.map((a) => ({
+    status: a.status ?? o.status,
+    labels: { alertname: a.alertname, ...a.labels },
+    annotations: a.annotations ?? {},
+    startsAt: a.startsAt ?? '2026-01-01T12:00:00.000Z',
+    endsAt: a.endsAt ?? '0001-01-01T00:00:00Z',
+    generatorURL: 'http://prometheus.example/graph',
+    fingerprint: a.fingerprint,
+  }));
+  return {
+    version: '4',
+    groupKey: o.groupKey,
+    truncatedAlerts: 0,
+    status: o.status,
+    receiver: 'perfbot',
+    groupLabels: { alertname: o.alerts[0]?.alertname ?? '' },
+    commonLabels: {},
+    commonAnnotations: {},
+    externalURL: 'http://alertmanager.example',
+    alerts,
+  };
+}
+
+export async function waitUntil<T>(
+  fn: () => T | undefined | false | Promise<T | undefined | false>,
+  what: string,
+  ms = 20_000,
+): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+/** Every check kind, answering from `measure` instead of a back end (each on its real back end name). */
+export function fakeChecks(
+  measure: (kind: CheckKind, params: Record<string, unknown>) => Measurement | Promise<Measurement>,
+): Partial<Record<CheckKind, AnyCheckDefinition>> {
+  return Object.fromEntries(
+    CHECK_KINDS.map((kind) => [
+      kind,
+      {
+        kind,
+        backend: CHECKS[kind]?.backend ?? 'prometheus',
+        run: (ctx: { params: unknown }) => measure(kind, ctx.params as Record<string, unknown>),
+      },
+    ]),
+  );
+}
+
+/** Back ends present (their checks are faked), so nothing is "skipped: set X". */
+export const ALL_BACKENDS: Partial<Record<BackendName, unknown>> = {
+  kubernetes: {},
+  prometheus: {},
+  clickhouse: {},
+  kafka: {},
+  redis: {},
+  cloudwatch: {},
+  azureMetrics: {},
+  azureLogs: {},
+  network: {},
+};
+
+const T0 = Date.UTC(2026, 0, 1, 11);
+const series = (name: string, from: number, to: number) => [
+  {
+    name,
+    points: Array.from({ length: 30 }, (_, i) => ({ t: T0 + i * 120_000, v: from + ((to - from) * i) / 29 })),
+  },
+];
+
+/** The S3 connector throttled by S3: slow batches, slow downloads, SlowDown in the logs. */
+export function s3Throttling(kind: CheckKind, params: Record<string, unknown>): Measurement {
+  const text = JSON.stringify(params);
+  if (kind === 'prometheus.query') {
+    if (text.includes('log_processing')) return { value: 12, summary: 'P95 batch time 12 s' };
+    if (text.includes('s3_download'))
+      return {
+        value: 3,
+        summary: 'P95 download 3 s',
+        evidence: { series: series('s3_download_p95', 0.3, 3) },
+      };
+    if (text.includes('rate_limit_wait')) return { value: 0.4 };
+    if (text.includes('sentinel_ingestion')) return { value: 0.3 };
+    if (text.includes('memory')) return { value: 2e8 };
+    return { value: 20 };
+  }
+  if (kind === 'kubernetes.pod-logs') {
+    if (text.includes('SlowDown'))
+      return {
+        value: 25,
+        evidence: { counts: { slowdown: 25 }, samples: ['ERROR SlowDown: Please reduce your request rate.'] },
+      };
+    if (text.includes('rate_limited')) return { value: 50, evidence: { counts: { rate_limited: 50 } } };
+    return { value: 0 };
+  }
+  if (kind === 'cloudwatch.metric') return { value: 12, evidence: { series: series('5xxErrors', 0, 12) } };
+  return { value: 0 };
+}
