@@ -110,13 +110,28 @@ export class IncidentThreads {
       );
       return;
     }
-    const writes: Promise<unknown>[] = [this.updateRoot(event.incidentId, thread)];
+    // Not awaited: the next event of this incident must reach the queue while this edit still
+    // waits for its turn, so the two coalesce into one chat.update.
+    this.track(
+      this.updateRoot(event.incidentId, thread).catch((err: unknown) => this.writeFailed(err, event)),
+    );
     if (event.type === 'resolved') {
-      const incident = await this.deps.incidents.get(event.incidentId).catch(() => undefined);
-      if (incident)
-        writes.push(this.deps.sink.post(thread.channel, thread.ts, () => resolvedReply(incident)));
+      const incident = await this.deps.incidents.get(event.incidentId);
+      if (incident) {
+        this.track(
+          this.deps.sink
+            .post(thread.channel, thread.ts, () => resolvedReply(incident))
+            .catch((err: unknown) => this.writeFailed(err, event)),
+        );
+      }
     }
-    await Promise.all(writes);
+  }
+
+  private writeFailed(err: unknown, event: IncidentEvent): void {
+    this.deps.log.error(
+      { err, incident: event.incidentId, type: event.type },
+      'incident message not written',
+    );
   }
 
   private async opened(id: string): Promise<void> {
