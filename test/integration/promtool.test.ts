@@ -59,7 +59,7 @@ describe.skipIf(!existsSync(PROMTOOL))('promtool', () => {
     try {
       const text = (await readFile(`${root}/test/fixtures/alerts/data-pipeline.test.yml`, 'utf8'))
         .replace('../../../playbooks/alerts/', `${root}/playbooks/alerts/`)
-        .replace("values: '0+72x20'", "values: '0+96x20'");
+        .replace(/values: (['"])0\+72x20\1/, "values: '0+96x20'");
       await writeFile(`${dir}/flipped.test.yml`, text);
       const { code, output } = await promtool(['test', 'rules', `${dir}/flipped.test.yml`]);
       expect(output).toContain('FAILED');
