@@ -3,8 +3,14 @@
 import { parseArgs } from 'node:util';
 import { type CommandContext, type CommandReply, type PerfCommand, reply } from '../src/chat/command.js';
 import { message, note, text } from '../src/chat/message.js';
-import { editDistance } from '../src/playbooks/catalog.js';
+import { renderPlain } from '../src/chat/plain.js';
+import { loadConfig } from '../src/config.js';
+import { IncidentStore } from '../src/incidents/store.js';
+import { silentLogger } from '../src/log.js';
+import { editDistance, PlaybookCatalog } from '../src/playbooks/catalog.js';
 import { DNS1123_LABEL } from '../src/playbooks/kinds.js';
+import { loadPlaybooksOrThrow } from '../src/playbooks/loader.js';
+import { createRedis } from '../src/redis/connect.js';
 import { helpCommand } from './help.js';
 import { listCommand } from './list.js';
 import { statusCommand } from './status.js';
@@ -153,4 +159,47 @@ function unknownCommand(name: string, args: string[], ctx: CommandContext): Comm
     ),
     { exitCode: 2 },
   );
+}
+
+/**
+ * `perfbot list` and `perfbot status`: the same commands as /perf, printed as text. Only
+ * `status` needs Redis (the incident store); `list` needs nothing but the playbooks.
+ */
+export async function chatCommandCli(
+  name: 'list' | 'status',
+  args: string[],
+  io: { out(text: string): void; err(text: string): void },
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): Promise<number> {
+  const config = loadConfig(env);
+  const catalog = new PlaybookCatalog(await loadPlaybooksOrThrow(config.playbooksDir));
+  const redis = name === 'status' ? createRedis(config.redisUrl, { enableOfflineQueue: true }) : undefined;
+  redis?.on('error', () => {}); // the failing command below says what went wrong
+  try {
+    const store = redis ? new IncidentStore({ redis, timeoutMs: 3000 }) : undefined;
+    const ctx: CommandContext = {
+      catalog,
+      invoker: { kind: 'cli', user: env.USER ?? 'cli' },
+      now: () => new Date(),
+      log: silentLogger,
+      incidents: store && {
+        listOpen: async (limit) =>
+          (await store.listOpen(limit)).map((i) => ({
+            id: i.id,
+            title: i.title,
+            playbookId: i.playbookId ?? undefined,
+            openedAtMs: Date.parse(i.openedAt),
+            alerts: i.alertCount,
+            firing: i.firingCount,
+            repeats: i.repeats,
+            thread: i.thread,
+          })),
+      },
+    };
+    const r = await dispatch([name, ...args].join(' '), ctx);
+    (r.exitCode === 0 ? io.out : io.err)(r.text ?? renderPlain(r.message));
+    return r.exitCode;
+  } finally {
+    redis?.disconnect();
+  }
 }

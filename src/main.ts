@@ -2,6 +2,7 @@
 // that writes to the console.
 import { parseArgs } from 'node:util';
 import { diagnoseCli } from '../commands/diagnose.js';
+import { chatCommandCli } from '../commands/index.js';
 import { auditCli } from './cli/audit.js';
 import { serveCommand } from './cli/serve.js';
 import { validateCommand } from './cli/validate.js';
@@ -18,6 +19,8 @@ const USAGE = `usage: perfbot <command> [options]
                                             run a playbook's diagnostics and print the report
   validate [DIR]                            validate playbooks (default: $PLAYBOOKS_DIR or ./playbooks)
   audit [--incident ID] [--verify]          print the audit trail; --verify checks the hash chain
+  list                                      playbooks, aliases and the alerts that trigger them
+  status                                    open incidents with age, playbook and Slack thread
 `;
 
 const io = {
@@ -42,6 +45,9 @@ export async function main(argv: string[]): Promise<number> {
         });
         return await auditCli(configFromEnv(), { incident: values.incident, verify: values.verify }, io);
       }
+      case 'list':
+      case 'status':
+        return await chatCommandCli(command, rest, io);
       case 'validate': {
         const { positionals } = parseArgs({ args: rest, allowPositionals: true, options: {} });
         return await validateCommand(positionals[0] ?? process.env.PLAYBOOKS_DIR ?? './playbooks', io);

@@ -12,7 +12,7 @@ import { loadConfig } from '../../src/config.js';
 import type { BackendName, Measurement } from '../../src/diagnostics/types.js';
 import { IncidentStore } from '../../src/incidents/store.js';
 import { type AnyCheckDefinition, CHECKS } from '../../src/integrations/registry.js';
-import { silentLogger } from '../../src/log.js';
+import { type Logger, silentLogger } from '../../src/log.js';
 import { createMetrics } from '../../src/metrics.js';
 import { PlaybookCatalog } from '../../src/playbooks/catalog.js';
 import { CHECK_KINDS, type CheckKind } from '../../src/playbooks/kinds.js';
@@ -41,6 +41,7 @@ export interface HarnessOptions {
   remediation?: (h: { app: AppDeps; prefix: string; audit: AuditTrail }) => AttachChatOptions['remediation'];
   /** Without Slack credentials: the terminal is the incident channel. */
   terminal?: boolean;
+  log?: Logger;
 }
 
 export interface Harness {
@@ -87,7 +88,7 @@ export async function startHarness(o: HarnessOptions = {}): Promise<Harness> {
   const backends = { ...o.backends, close: async () => {} };
   const app = await createApp({
     config,
-    log: silentLogger,
+    log: o.log ?? silentLogger,
     redisUrl,
     catalog,
     backends,

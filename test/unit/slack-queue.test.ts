@@ -7,7 +7,13 @@ describe('per-channel queue', () => {
     const ran: string[] = [];
     const first = q.enqueue('C1', { run: async () => ran.push('first') });
     const updates = Array.from({ length: 100 }, (_, i) =>
-      q.enqueue('C1', { key: 'update:1', run: async () => (ran.push(`update ${i}`), i) }),
+      q.enqueue('C1', {
+        key: 'update:1',
+        run: async () => {
+          ran.push(`update ${i}`);
+          return i;
+        },
+      }),
     );
     const results = await Promise.all(updates);
     await first;
