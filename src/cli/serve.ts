@@ -2,6 +2,7 @@
 // remediation worker, in one process. SIGTERM/SIGINT stop accepting work, let running requests
 // and jobs finish, then close Redis (and the embedded redis-server if we started one).
 import { createApp } from '../app.js';
+import { startIncidentRecorder } from '../audit/incident-recorder.js';
 import { attachChat } from '../chat/wire.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
@@ -39,6 +40,9 @@ export async function serveCommand(
   const address = await server.listen({ port: config.port, host: config.host });
   await chat.start();
   services.push({ name: 'chat', stop: () => chat.stop() });
+  // Alerts and incident transitions enter the audit trail whether or not chat posts them.
+  const recorder = startIncidentRecorder({ redis: app.redis, audit: remediation.audit, log });
+  services.push({ name: 'audit', stop: () => recorder.stop() });
   log.info(
     { address, playbooks: app.catalog.playbooks.map((p) => p.id), worker: options.worker },
     'perfbot serving',

@@ -1,0 +1,98 @@
+// Records incident transitions in the audit trail: alerts received, incidents opened, repeated
+// and resolved. It reads the incident outbox through its own consumer group ("audit"), so each
+// event is recorded by exactly one replica, independently of whether chat posted it.
+import { hostname } from 'node:os';
+import type { Redis } from 'ioredis';
+import { consumeIncidentEvents, type IncidentEvent } from '../incidents/events.js';
+import type { Logger } from '../log.js';
+import type { AuditInput } from './types.js';
+
+export interface IncidentRecorderOptions {
+  redis: Redis;
+  audit: { append(input: AuditInput): Promise<unknown> };
+  log: Logger;
+  prefix?: string;
+  consumer?: string;
+}
+
+/** The audit entries one incident event stands for; pure, so the mapping is tested alone. */
+export function auditEntriesFor(event: IncidentEvent): AuditInput[] {
+  const actor = event.source;
+  const incident = event.incidentId;
+  // The outbox id lets a reader spot the rare duplicate left by a replica that died before ACK.
+  const common = { playbook: event.playbookId, group: event.group, event: event.streamId };
+  const received = (status: string) =>
+    event.alerts
+      .filter((a) => a.status === status)
+      .map(
+        (a): AuditInput => ({
+          actor,
+          event: 'alert.received',
+          incident,
+          details: {
+            ...common,
+            alert: a.name,
+            fingerprint: a.fingerprint,
+            status: a.status,
+            startsAt: a.startsAt,
+          },
+        }),
+      );
+  switch (event.type) {
+    case 'opened':
+      return [
+        {
+          actor,
+          event: 'incident.opened',
+          incident,
+          details: { ...common, title: event.title, trigger: event.trigger },
+        },
+        ...received('firing'),
+      ];
+    case 'alert-added':
+      return received('firing');
+    case 'repeated':
+      return [
+        { actor, event: 'incident.repeated', incident, details: { ...common, repeats: event.repeats } },
+      ];
+    case 'alert-resolved':
+      return received('resolved');
+    case 'resolved':
+      return [
+        ...received('resolved'),
+        {
+          actor,
+          event: 'incident.resolved',
+          incident,
+          details: {
+            ...common,
+            startedAt: event.startedAt,
+            resolvedAt: event.resolvedAt,
+            durationMs: event.durationMs,
+          },
+        },
+      ];
+  }
+}
+
+/** Runs until stop() is called; a failed append leaves the event pending so it is retried. */
+export function startIncidentRecorder(options: IncidentRecorderOptions): { stop(): Promise<void> } {
+  const controller = new AbortController();
+  const done = consumeIncidentEvents({
+    redis: options.redis,
+    prefix: options.prefix ?? 'perfbot:',
+    group: 'audit',
+    consumer: options.consumer ?? `${hostname()}-${process.pid}`,
+    signal: controller.signal,
+    log: options.log,
+    handler: async (event) => {
+      for (const entry of auditEntriesFor(event)) await options.audit.append(entry);
+    },
+  }).catch((err: unknown) => options.log.error({ err }, 'audit recorder stopped'));
+  return {
+    stop: async () => {
+      controller.abort();
+      await done;
+    },
+  };
+}
