@@ -7,6 +7,7 @@ import {
   type PrometheusPort,
   prometheusChecks,
 } from '../../src/integrations/prometheus/index.js';
+import type { AnyCheckDefinition } from '../../src/integrations/registry.js';
 import { silentLogger } from '../../src/log.js';
 import { CHECK_PARAMS, type CheckKind } from '../../src/playbooks/kinds.js';
 import { loadPlaybookDir } from '../../src/playbooks/loader.js';
