@@ -1,6 +1,6 @@
 // A check's time series as a PNG with its thresholds drawn as rule lines: vega-lite → vega
 // (headless, renderer 'none') → SVG → PNG with resvg. Offline; no browser, no canvas.
-import { Resvg } from '@resvg/resvg-js';
+import { renderAsync } from '@resvg/resvg-js';
 import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
 import type { Series } from '../diagnostics/types.js';
@@ -89,10 +89,11 @@ export async function renderChartSvg(input: ChartInput): Promise<string> {
 
 export async function renderChartPng(input: ChartInput): Promise<Buffer> {
   const svg = await renderChartSvg(input);
-  const png = new Resvg(svg, {
+  // Rasterised on libuv's thread pool: a chart must not hold up webhooks and other threads.
+  const png = await renderAsync(svg, {
     fitTo: { mode: 'zoom', value: 2 },
     font: { loadSystemFonts: true, defaultFontFamily: 'DejaVu Sans' },
-  }).render();
+  });
   return png.asPng();
 }
 

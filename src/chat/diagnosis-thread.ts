@@ -86,8 +86,10 @@ export async function runDiagnosisThread(
       keep(progress.then((ref) => sink.update(ref, renderProgress)));
     },
   });
-  keep(progress.then((ref) => sink.update(ref, renderProgress)));
-  keep(sink.post(channel, threadTs, () => reportMessage(report)));
+  const finalProgress = progress.then((ref) => sink.update(ref, renderProgress));
+  const reported = sink.post(channel, threadTs, () => reportMessage(report));
+  keep(finalProgress);
+  keep(reported);
   await deps.audit
     ?.append({
       actor: input.requester,
@@ -103,6 +105,8 @@ export async function runDiagnosisThread(
     })
     .catch((err: unknown) => log.error({ err }, 'audit append failed'));
 
+  // Drawing charts takes the CPU for a while: only once the report is out.
+  await reported.catch(() => undefined);
   await uploadCharts(deps, report, channel, threadTs, keep);
   if (deps.propose && report.diagnosis.remediations.length > 0) {
     await postProposals(deps, input, report, keep);

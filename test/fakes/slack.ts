@@ -5,6 +5,7 @@
 // requests Slack sends to perfbot (slash commands, block_actions).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { performance } from 'node:perf_hooks';
 import { parse as parseQuery } from 'node:querystring';
 import { slackSignature } from '../../src/chat/slack/verify.js';
 
@@ -14,7 +15,10 @@ export interface RecordedCall {
   token: string | undefined;
   /** 429 when the fake refused it (the client is expected to retry). */
   status: number;
+  /** Date.now() when the fake received it. */
   at: number;
+  /** performance.now() when the fake received it (benchmarks in the same process). */
+  t: number;
 }
 
 export interface FakeMessage {
@@ -123,7 +127,7 @@ export class FakeSlack {
       : typeof args.token === 'string'
         ? args.token
         : undefined;
-    const call: RecordedCall = { method, args, token, status: 200, at: Date.now() };
+    const call: RecordedCall = { method, args, token, status: 200, at: Date.now(), t: performance.now() };
     this.calls.push(call);
     if (this.refuseNext > 0 || this.overRate(method, args)) {
       if (this.refuseNext > 0) this.refuseNext--;

@@ -250,7 +250,7 @@ describe('alert → Slack thread → approval → result → resolution', () => 
       .filter((c) => c.args.thread_ts === root.ts)
       .map((c) => String(c.args.text));
     expect(posts[0]).toMatch(/^Diagnosing/);
-    expect(posts[1]).toMatch(/bottleneck normalization-service cannot keep up/);
+    expect(posts[1]).toMatch(/^Data processing pipeline performance: bottleneck /);
     expect(posts.findIndex((t) => t.startsWith('Proposed:'))).toBeGreaterThan(1);
   });
 

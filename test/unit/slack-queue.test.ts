@@ -77,4 +77,18 @@ describe('per-channel queue', () => {
     await Promise.all([c, d]);
     expect(ran).toEqual(['d', 'c']);
   });
+
+  it('lets new messages overtake pending edits, which keep one token in reserve', async () => {
+    const q = new ChannelQueue({ intervalMs: 80, burst: 2 });
+    const ran: string[] = [];
+    const edit = (n: number) =>
+      q.enqueue('C', { key: 'progress', low: true, run: async () => void ran.push(`edit ${n}`) });
+    const post = (name: string) => q.enqueue('C', { run: async () => void ran.push(name) });
+    const first = post('progress posted');
+    const edits = [edit(1), edit(2)];
+    const report = post('report');
+    await Promise.all([first, ...edits, report]);
+    // The report went before the coalesced edit although it was queued after it.
+    expect(ran).toEqual(['progress posted', 'report', 'edit 2']);
+  });
 });

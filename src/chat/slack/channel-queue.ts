@@ -6,10 +6,14 @@
 //    newest state is all Slack needs to show), and both callers get the one result;
 //  - calls with the same `batch` name are handed over together to the batch's runner (e.g.
 //    several new incidents waiting → one digest message).
+// Edits (`low` priority: progress, counters) leave one token in reserve and let new messages
+// pass them, so a report or a proposal is not stuck behind progress updates.
 // A 429 pauses the channel for Retry-After (the WebClient itself retries the refused call).
 
 export interface KeyedCall<T> {
   key?: string | undefined;
+  /** Edits whose newest state is all that matters; new messages overtake them. */
+  low?: boolean | undefined;
   run: () => Promise<T>;
 }
 
@@ -22,6 +26,7 @@ export interface BatchCall<I, T> {
 
 interface Pending {
   key?: string | undefined;
+  low?: boolean | undefined;
   batch?: string | undefined;
   item?: unknown;
   run?: () => Promise<unknown>;
@@ -31,7 +36,10 @@ interface Pending {
 
 interface Lane {
   pending: Pending[];
+  /** A call is being made. */
   busy: boolean;
+  /** Sleeping until a token is there; a more urgent call arriving wakes the lane early. */
+  timer: NodeJS.Timeout | undefined;
   tokens: number;
   refilledAt: number;
   /** Held back until then (a 429's Retry-After). */
@@ -73,7 +81,7 @@ export class ChannelQueue {
         same.run = call.run;
         same.waiters.push(waiter);
       } else {
-        lane.pending.push({ key: call.key, run: call.run, waiters: [waiter] });
+        lane.pending.push({ key: call.key, low: call.low, run: call.run, waiters: [waiter] });
       }
       this.pump(channel, lane);
     });
@@ -116,7 +124,14 @@ export class ChannelQueue {
   private lane(channel: string): Lane {
     let lane = this.lanes.get(channel);
     if (!lane) {
-      lane = { pending: [], busy: false, tokens: this.burst, refilledAt: this.now(), pausedUntil: 0 };
+      lane = {
+        pending: [],
+        busy: false,
+        timer: undefined,
+        tokens: this.burst,
+        refilledAt: this.now(),
+        pausedUntil: 0,
+      };
       this.lanes.set(channel, lane);
     }
     return lane;
@@ -124,33 +139,41 @@ export class ChannelQueue {
 
   private pump(channel: string, lane: Lane): void {
     if (lane.busy || lane.pending.length === 0) return;
-    lane.busy = true;
+    if (lane.timer) {
+      clearTimeout(lane.timer);
+      lane.timer = undefined;
+    }
     void this.runNext(channel, lane);
   }
 
   /** ms until this lane may make its next call (0: now, and a token is taken). */
-  private waitFor(lane: Lane): number {
+  private waitFor(lane: Lane, reserve: number): number {
     const now = this.now();
     if (lane.pausedUntil > now) return lane.pausedUntil - now;
     if (now > lane.refilledAt) {
       lane.tokens = Math.min(this.burst, lane.tokens + (now - lane.refilledAt) / this.intervalMs);
       lane.refilledAt = now;
     }
-    if (lane.tokens >= 1) {
+    if (lane.tokens >= 1 + reserve) {
       lane.tokens -= 1;
       return 0;
     }
-    return Math.ceil((1 - lane.tokens) * this.intervalMs);
+    return Math.ceil((1 + reserve - lane.tokens) * this.intervalMs);
   }
 
   private async runNext(channel: string, lane: Lane): Promise<void> {
+    lane.timer = undefined;
+    const urgent = lane.pending.findIndex((p) => !p.low);
+    const index = Math.max(urgent, 0);
+    const reserve = urgent >= 0 ? 0 : Math.min(1, this.burst - 1);
     // Waiting lets more calls arrive, and so coalesce, before the one that goes.
-    const wait = this.waitFor(lane);
+    const wait = this.waitFor(lane, reserve);
     if (wait > 0) {
-      setTimeout(() => void this.runNext(channel, lane), wait);
+      lane.timer = setTimeout(() => void this.runNext(channel, lane), wait);
       return;
     }
-    const head = lane.pending.shift() as Pending;
+    lane.busy = true;
+    const [head] = lane.pending.splice(index, 1) as [Pending];
     const group = head.batch === undefined ? [head] : [head, ...this.takeBatch(lane, head.batch)];
     this.executed++;
     try {

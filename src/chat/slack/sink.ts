@@ -64,6 +64,7 @@ export class SlackSink implements ChatSink {
   update(ref: MessageRef, render: () => Promise<ChatMessage> | ChatMessage): Promise<void> {
     return this.queue.enqueue(ref.channel, {
       key: `update:${ref.ts}`,
+      low: true,
       run: async () => {
         const msg = renderSlack(await render());
         await this.client.chat.update({
