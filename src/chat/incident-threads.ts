@@ -7,16 +7,18 @@ import { randomBytes } from 'node:crypto';
 import { errorMessage } from '../errors.js';
 import type { IncidentEvent } from '../incidents/events.js';
 import type { IncidentStore } from '../incidents/store.js';
-import type { Incident, ThreadRef } from '../incidents/types.js';
+import type { ThreadRef } from '../incidents/types.js';
 import type { Logger } from '../log.js';
 import type { PlaybookCatalog } from '../playbooks/catalog.js';
-import { DNS1123_LABEL } from '../playbooks/kinds.js';
 import type { LoadedPlaybook } from '../playbooks/schema.js';
 import { type DiagnosisThreadDeps, runDiagnosisThread } from './diagnosis-thread.js';
-import { digestMessage, manualRootMessage, resolvedReply, rootMessage } from './incident-message.js';
-import type { ChatMessage } from './message.js';
+import { manualRootMessage, resolvedReply } from './incident-message.js';
 import type { ChatRefs } from './refs.js';
+import { namespaceOf, pointerMessage, RootViews } from './root-views.js';
 import type { ChatSink } from './sink.js';
+
+/** What a thread needs of an event: the rest is read from the store when the message is drawn. */
+export type ThreadEvent = Pick<IncidentEvent, 'type' | 'incidentId'>;
 
 export interface IncidentThreadsDeps {
   sink: ChatSink;
@@ -37,10 +39,14 @@ export class IncidentThreads {
   private readonly chains = new Map<string, Promise<void>>();
   private readonly running = new Set<Promise<unknown>>();
 
-  constructor(private readonly deps: IncidentThreadsDeps) {}
+  private readonly views: RootViews;
+
+  constructor(private readonly deps: IncidentThreadsDeps) {
+    this.views = new RootViews(deps);
+  }
 
   /** Accepts the event and returns; the work continues in the incident's chain. */
-  handle(event: IncidentEvent): void {
+  handle(event: ThreadEvent): void {
     const id = event.incidentId;
     const prev = this.chains.get(id) ?? Promise.resolve();
     const next = prev
@@ -92,6 +98,24 @@ export class IncidentThreads {
     );
   }
 
+  /**
+   * Safety net at start: an open incident that still has no thread well after it opened lost
+   * its `opened` event (a replica died between taking the event and posting). Younger ones
+   * may still be waiting for their channel's turn on another replica.
+   */
+  async reconcile(
+    listOpen: () => Promise<{ id: string; openedAt: string; thread?: ThreadRef | undefined }[]>,
+    olderThanMs = 120_000,
+  ): Promise<number> {
+    const cutoff = this.deps.now().getTime() - olderThanMs;
+    const orphans = (await listOpen()).filter((i) => !i.thread && Date.parse(i.openedAt) < cutoff);
+    for (const i of orphans) {
+      this.deps.log.warn({ incident: i.id }, 'open incident without a thread: posting it now');
+      this.handle({ type: 'opened', incidentId: i.id });
+    }
+    return orphans.length;
+  }
+
   /** Every accepted event handled and every diagnosis finished (tests, benchmark, shutdown). */
   async idle(): Promise<void> {
     while (this.chains.size > 0 || this.running.size > 0) {
@@ -100,7 +124,7 @@ export class IncidentThreads {
     await this.deps.sink.idle();
   }
 
-  private async process(event: IncidentEvent): Promise<void> {
+  private async process(event: ThreadEvent): Promise<void> {
     if (event.type === 'opened') return this.opened(event.incidentId);
     const thread = await this.threadOf(event.incidentId);
     if (!thread) {
@@ -127,7 +151,7 @@ export class IncidentThreads {
     }
   }
 
-  private writeFailed(err: unknown, event: IncidentEvent): void {
+  private writeFailed(err: unknown, event: ThreadEvent): void {
     this.deps.log.error(
       { err, incident: event.incidentId, type: event.type },
       'incident message not written',
@@ -142,11 +166,9 @@ export class IncidentThreads {
     const channel = playbook?.channel ?? this.deps.defaultChannel;
     let renderedAt = '';
     const { ref, shared } = await sink.postRoot(channel, id, async (ids) => {
-      const loaded = await this.load(ids);
-      renderedAt = loaded.find((x) => x.incident.id === id)?.incident.updatedAt ?? '';
-      return ids.length === 1 && loaded[0]
-        ? rootMessage(loaded[0].incident, loaded[0].playbook, this.deps.now())
-        : digestMessage(loaded, this.deps.now());
+      const view = await this.views.batch(ids);
+      renderedAt = view.updatedAt.get(id) ?? '';
+      return view.message;
     });
     if (shared > 1) await refs.addDigestMembers(ref, [id]);
     const won = await incidents.setThread(id, ref.channel, ref.ts);
@@ -200,25 +222,7 @@ export class IncidentThreads {
   }
 
   private updateRoot(id: string, thread: ThreadRef): Promise<void> {
-    return this.deps.sink.update(thread, async () => {
-      const members = await this.deps.refs.digestMembers(thread);
-      const loaded = await this.load(members.length > 1 ? members : [id]);
-      const first = loaded[0];
-      if (members.length <= 1 && first) return rootMessage(first.incident, first.playbook, this.deps.now());
-      return digestMessage(loaded, this.deps.now());
-    });
-  }
-
-  private async load(
-    ids: readonly string[],
-  ): Promise<{ incident: Incident; playbook: LoadedPlaybook | undefined }[]> {
-    const incidents = await Promise.all(ids.map((i) => this.deps.incidents.get(i)));
-    return incidents
-      .filter((i): i is Incident => i !== undefined)
-      .map((incident) => ({
-        incident,
-        playbook: incident.playbookId ? this.deps.catalog.find(incident.playbookId) : undefined,
-      }));
+    return this.deps.sink.update(thread, () => this.views.current(id, thread));
   }
 
   private async threadOf(id: string): Promise<ThreadRef | undefined> {
@@ -235,17 +239,4 @@ export class IncidentThreads {
     this.running.add(p);
     void p.finally(() => this.running.delete(p));
   }
-}
-
-/** The alert's namespace label, when it names a valid namespace; else the playbook's. */
-function namespaceOf(incident: Incident): string | undefined {
-  const ns = incident.alerts.map((a) => a.labels.namespace).find((n) => n !== undefined);
-  return ns && DNS1123_LABEL.test(ns) ? ns : undefined;
-}
-
-function pointerMessage(link: string): ChatMessage {
-  return {
-    summary: 'This incident continues in another thread',
-    parts: [{ kind: 'link', label: 'This incident continues in another thread', url: link }],
-  };
 }

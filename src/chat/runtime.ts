@@ -192,6 +192,9 @@ export async function createChatRuntime(o: ChatRuntimeOptions): Promise<ChatRunt
     commandContext,
     start: async () => {
       await slack?.start();
+      await threads
+        .reconcile(() => o.incidents.listOpen())
+        .catch((err: unknown) => o.log.warn({ err }, 'could not check open incidents for missing threads'));
       loops.push(
         consumeIncidentEvents({
           redis: o.redis,
