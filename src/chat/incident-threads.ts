@@ -25,7 +25,7 @@ export interface IncidentThreadsDeps {
   incidents: Pick<IncidentStore, 'get' | 'setThread'>;
   catalog: PlaybookCatalog;
   /** SLACK_INCIDENT_CHANNEL (or the terminal's name); a playbook's `channel` wins. */
-  defaultChannel: string;
+  defaultChannel: string | undefined;
   refs: ChatRefs;
   /** Everything a diagnosis thread needs except the sink, which is shared. */
   diagnosis: Omit<DiagnosisThreadDeps, 'sink' | 'refs' | 'log' | 'now'>;
@@ -164,6 +164,13 @@ export class IncidentThreads {
     if (!incident || incident.thread) return; // expired, or another replica's thread exists
     const playbook = incident.playbookId ? this.deps.catalog.find(incident.playbookId) : undefined;
     const channel = playbook?.channel ?? this.deps.defaultChannel;
+    if (!channel) {
+      log.warn(
+        { incident: id, playbook: playbook?.id },
+        'no channel for this incident: set SLACK_INCIDENT_CHANNEL',
+      );
+      return;
+    }
     let renderedAt = '';
     const { ref, shared } = await sink.postRoot(channel, id, async (ids) => {
       const view = await this.views.batch(ids);

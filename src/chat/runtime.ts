@@ -123,7 +123,7 @@ export async function createChatRuntime(o: ChatRuntimeOptions): Promise<ChatRunt
     sink,
     incidents: o.incidents,
     catalog: o.catalog,
-    defaultChannel: o.config.slack.incidentChannel ?? TERMINAL_CHANNEL,
+    defaultChannel: slack ? o.config.slack.incidentChannel : TERMINAL_CHANNEL,
     refs,
     diagnosis: { diagnose, propose, audit: o.audit },
     log: o.log,
