@@ -1,8 +1,11 @@
 import Fastify from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ChatRefs } from '../../src/chat/refs.js';
+import { registerSlackHandlers } from '../../src/chat/slack/interactions.js';
 import { createSlackRuntime } from '../../src/chat/slack/runtime.js';
 import { silentLogger } from '../../src/log.js';
-import { FakeSlack } from '../fakes/slack.js';
+import { PlaybookCatalog } from '../../src/playbooks/catalog.js';
+import { FakeSlack, sendSigned, slashCommandBody } from '../fakes/slack.js';
 
 let fake: FakeSlack;
 beforeAll(async () => {
@@ -51,5 +54,56 @@ describe('Slack runtime', () => {
   it('starts even when auth.test fails (a wrong token), and says so', async () => {
     const rt = await createSlackRuntime({ slack: { ...slack(), botToken: 'xoxb-wrong' }, log: silentLogger });
     expect(rt.mode).toBe('http');
+  });
+
+  it('acks a slow command at once with "working on it" and sends the reply ephemerally when ready', async () => {
+    const rt = await createSlackRuntime({ slack: slack(), log: silentLogger });
+    let release: () => void = () => {};
+    const slow = new Promise<void>((r) => {
+      release = r;
+    });
+    registerSlackHandlers(rt.app, {
+      sink: rt.sink,
+      refs: {} as ChatRefs,
+      log: silentLogger,
+      now: () => new Date(),
+      inlineReplyMs: 20,
+      commandContext: (invoker) => ({
+        catalog: new PlaybookCatalog([]),
+        invoker,
+        now: () => new Date(),
+        log: silentLogger,
+        audit: {
+          lines: async () => {
+            await slow;
+            return ['the trail, eventually'];
+          },
+        },
+      }),
+    });
+    const server = Fastify();
+    await rt.routes(server);
+    const url = await server.listen({ port: 0, host: '127.0.0.1' });
+    const res = await sendSigned(
+      `${url}/slack/events`,
+      'secret',
+      slashCommandBody('audit', { user: 'U0SLOW', channel: 'C0SLOW' }),
+    );
+    expect(res.status).toBe(200);
+    expect(JSON.parse(res.body)).toEqual({ response_type: 'ephemeral', text: 'Working on it…' });
+    expect(fake.ephemerals.filter((e) => e.user === 'U0SLOW')).toHaveLength(0);
+    release();
+    const late = await new Promise<(typeof fake.ephemerals)[number]>((resolve) => {
+      const poll = setInterval(() => {
+        const e = fake.ephemerals.find((x) => x.user === 'U0SLOW');
+        if (e) {
+          clearInterval(poll);
+          resolve(e);
+        }
+      }, 10);
+    });
+    expect(late.channel).toBe('C0SLOW');
+    expect(JSON.stringify(late.blocks)).toContain('the trail, eventually');
+    await server.close();
   });
 });
