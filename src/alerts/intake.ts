@@ -22,8 +22,12 @@ export async function intakeBatch(deps: IntakeDeps, batch: AlertBatch): Promise<
   const decisions = batch.alerts.map((alert) => routeAlert(alert, deps.catalog));
   // Throws StoreUnavailableError when Redis cannot take it: nothing was written.
   const result = await deps.incidents.apply(batch, decisions);
-  for (const alert of batch.alerts)
-    deps.metrics.alertsReceived.inc({ source: batch.source, status: alert.status });
+  let firing = 0;
+  for (const alert of batch.alerts) if (alert.status === 'firing') firing++;
+  // One increment per label set, not per alert: prom-client hashes the labels on every call.
+  if (firing > 0) deps.metrics.alertsReceived.inc({ source: batch.source, status: 'firing' }, firing);
+  const resolved = batch.alerts.length - firing;
+  if (resolved > 0) deps.metrics.alertsReceived.inc({ source: batch.source, status: 'resolved' }, resolved);
   for (const event of result.events) {
     if (event.type === 'opened') {
       deps.metrics.incidentsOpened.inc({ playbook: event.playbookId ?? 'none' });

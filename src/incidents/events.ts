@@ -7,16 +7,45 @@ import { z } from 'zod';
 import { AlertSource, AlertStatus } from '../alerts/schema.js';
 import type { Logger } from '../log.js';
 
-export const AlertSummary = z.object({
+/** An alert as events carry it: what identifies it, and its state after the transition. */
+export interface AlertSummary {
+  fingerprint: string;
+  name: string;
+  status: AlertStatus;
+  severity?: string;
+  /** The `summary` (or `description`) annotation, cut to 300 characters. */
+  summary?: string;
+  startsAt: string;
+  endsAt?: string;
+}
+
+/** The part of a summary Node prepares for the script (see store.ts). */
+export type AlertCard = Pick<AlertSummary, 'fingerprint' | 'name' | 'severity' | 'summary'>;
+
+// The script completes each card with status, startsAt and endsAt? in ms.
+const RawAlert = z.object({
   fingerprint: z.string(),
   name: z.string(),
-  status: AlertStatus,
   severity: z.string().optional(),
   summary: z.string().optional(),
-  startsAt: z.string(),
-  endsAt: z.string().optional(),
+  status: AlertStatus,
+  startsAt: z.number(),
+  endsAt: z.number().optional(),
 });
-export type AlertSummary = z.infer<typeof AlertSummary>;
+type RawAlert = z.infer<typeof RawAlert>;
+
+export function toAlertSummary(raw: RawAlert): AlertSummary {
+  const out: AlertSummary = {
+    fingerprint: raw.fingerprint,
+    name: raw.name,
+    status: raw.status,
+    startsAt: new Date(raw.startsAt).toISOString(),
+  };
+  if (raw.severity !== undefined) out.severity = raw.severity;
+  if (raw.summary !== undefined) out.summary = raw.summary;
+  if (raw.endsAt !== undefined) out.endsAt = new Date(raw.endsAt).toISOString();
+  return out;
+}
 
 const ms = z.number().transform((n) => new Date(n).toISOString());
 
@@ -28,7 +57,7 @@ const base = {
   /** The first alert's name, for messages. */
   title: z.string(),
   at: ms,
-  alerts: z.array(AlertSummary),
+  alerts: z.array(RawAlert.transform(toAlertSummary)),
 };
 
 export const IncidentEventPayload = z.discriminatedUnion('type', [
@@ -51,8 +80,23 @@ export const IncidentEventPayload = z.discriminatedUnion('type', [
 export type IncidentEvent = z.output<typeof IncidentEventPayload> & { streamId: string };
 export type IncidentEventType = IncidentEvent['type'];
 
+/** Validates an event read from the stream (written by any perfbot version). */
 export function parseIncidentEvent(streamId: string, json: string): IncidentEvent {
   return { ...IncidentEventPayload.parse(JSON.parse(json)), streamId };
+}
+
+/**
+ * The same conversion without validation, for the events the script has just returned to
+ * this process (hot path: every webhook request).
+ */
+export function scriptEvent(streamId: string, json: string): IncidentEvent {
+  const e = JSON.parse(json) as Record<string, unknown> & { alerts: RawAlert[] };
+  const out: Record<string, unknown> = { ...e, streamId };
+  out.at = new Date(e.at as number).toISOString();
+  out.alerts = e.alerts.map(toAlertSummary);
+  if (typeof e.startedAt === 'number') out.startedAt = new Date(e.startedAt).toISOString();
+  if (typeof e.resolvedAt === 'number') out.resolvedAt = new Date(e.resolvedAt).toISOString();
+  return out as IncidentEvent;
 }
 
 export const eventsStreamKey = (prefix: string): string => `${prefix}incident-events`;

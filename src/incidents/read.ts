@@ -1,5 +1,9 @@
 // Redis hashes written by the Lua script → the store's typed incidents.
 import type { Alert, AlertSource } from '../alerts/schema.js';
+
+/** What the store keeps of an alert besides its state (see store.ts pushAlertArgs). */
+export type StoredAlert = Pick<Alert, 'name' | 'labels' | 'annotations' | 'generatorURL' | 'value'>;
+
 import type { Incident, IncidentAlert, IncidentSummary } from './types.js';
 
 const iso = (ms: string | undefined): string => new Date(Number(ms ?? 0)).toISOString();
@@ -14,7 +18,8 @@ export function readSummary(h: Record<string, string>): IncidentSummary | undefi
     group: h.group ?? '',
     playbookId: h.playbook ? h.playbook : null,
     trigger: trigger >= 0 ? { index: trigger, description: h.triggerDescription ?? '' } : null,
-    title: h.title ?? '',
+    // Kept JSON-encoded (script.ts never decodes JSON).
+    title: h.title ? (JSON.parse(h.title) as string) : '',
     status: h.status === 'resolved' ? 'resolved' : 'open',
     openedAt: iso(h.openedAt),
     startedAt: iso(h.startedAt),
@@ -37,17 +42,28 @@ export function readIncident(
   const summary = readSummary(hash);
   if (!summary) return undefined;
   const list: IncidentAlert[] = [];
-  for (const [fp, json] of Object.entries(alerts)) {
-    const s = state[fp]?.split('|');
+  for (const [field, json] of Object.entries(alerts)) {
+    const s = state[field]?.split('|');
     if (!s) continue;
     const [st, startMs, endMs, repeats, seen, last] = s;
-    const alert = JSON.parse(json) as Alert;
-    // The state is the truth about status and times; the JSON is the latest notification.
-    alert.status = st === 'r' ? 'resolved' : 'firing';
-    alert.startsAt = iso(startMs);
-    if (alert.status === 'resolved') alert.endsAt = iso(endMs);
-    else delete alert.endsAt;
-    list.push({ ...alert, repeats: int(repeats), firstSeenAt: iso(seen), lastNotifiedAt: iso(last) });
+    const stored = JSON.parse(json) as StoredAlert;
+    const alert: IncidentAlert = {
+      source: summary.source,
+      name: stored.name,
+      status: st === 'r' ? 'resolved' : 'firing',
+      labels: stored.labels,
+      annotations: stored.annotations,
+      startsAt: iso(startMs),
+      // Hash fields are JSON-encoded fingerprints (script.ts).
+      fingerprint: JSON.parse(field) as string,
+      repeats: int(repeats),
+      firstSeenAt: iso(seen),
+      lastNotifiedAt: iso(last),
+    };
+    if (st === 'r') alert.endsAt = iso(endMs);
+    if (stored.generatorURL !== undefined) alert.generatorURL = stored.generatorURL;
+    if (stored.value !== undefined) alert.value = stored.value;
+    list.push(alert);
   }
   list.sort((a, b) => a.startsAt.localeCompare(b.startsAt) || a.fingerprint.localeCompare(b.fingerprint));
   return { ...summary, alerts: list };

@@ -1,7 +1,22 @@
 // The one Lua script that applies a webhook request's alerts to incidents. Redis runs it
 // atomically, so two replicas handed the same notification cannot both open an incident, and
-// a request either lands whole or (Redis down) not at all. Validation and decoding happen
-// before the first write; nothing after it can fail on input.
+// a request either lands whole or (Redis down) not at all. All decisions are made on local
+// copies first and written at the end of each group, so nothing can fail between writes.
+//
+// Speed matters (Redis runs one script at a time): arguments are flat ARGV (no cjson decoding),
+// each group costs a handful of calls however many alerts it has (HMGET the states at once,
+// HSET the changes at once), and event JSON is concatenated from pieces Node pre-encoded.
+//
+// ARGV: prefix, now, ttlSeconds, streamMaxLen, groupCount, then per group
+//   key, candidateId, source, group, playbook ('' = none), triggerIndex, triggerDescription,
+//   repeatWindowMs (< 0: never a repeat), alertCount, titleJSON (the first alert's name; kept
+//   JSON-encoded in the hash, so the script never decodes JSON),
+// then one argument per alert of that group, six newline-separated fields (ioredis spends far
+// more per argument than per byte, and JSON never contains a raw newline):
+//   fingerprintJSON, 'f'|'r', startsMs, endsMs (0 = none), cardJSON, storedAlertJSON (read.ts).
+// The JSON-encoded fingerprint is used as is for hash fields (it is an opaque key). Event
+// alerts are the card ({fingerprint, name, severity?, summary?}) completed with the state after
+// the change (status, startsAt, endsAt? in ms); events.ts turns them into AlertSummary.
 //
 // Keys (all under the prefix p; built here, so standalone Redis only, not Cluster):
 //   incident-key:<k>       → id of the latest incident of (source, group, playbook)
@@ -21,11 +36,13 @@
 //   anything else                               → duplicate or stale: no change
 // A firing alert that is fresh against a resolved incident opens a new incident. Resolution is
 // decided after the whole request: every alert resolved → incident resolved, with its duration.
+export const GROUP_ARGS = 10;
+
 export const APPLY_ALERTS_LUA = `
-local req = cjson.decode(ARGV[1])
-local p, now = req.p, req.now
-local out = {}
-local touched = {}
+local p, now, ttl, maxlen = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4]
+local ngroups = tonumber(ARGV[5])
+local pos = 6
+local ids, seen_ids, events = {}, {}, {}
 
 local function fmt(n) return string.format('%.0f', n) end
 local function parse_state(raw)
@@ -35,143 +52,174 @@ end
 local function state_string(x)
   return x.st .. '|' .. fmt(x.s) .. '|' .. fmt(x.e) .. '|' .. fmt(x.rep) .. '|' .. fmt(x.seen) .. '|' .. fmt(x.last)
 end
-local function fresh_after(a, stored)
-  return a.st == 'firing' and a.s > stored.s and a.s >= stored.e
+local function fresh_after(st, s, stored) return st == 'f' and s > stored.s and s >= stored.e end
+-- HSET/HMGET with many fields, in chunks that stay below Lua's unpack limit.
+local function hset_map(key, map)
+  local flat = {}
+  for f, v in pairs(map) do flat[#flat + 1] = f; flat[#flat + 1] = v end
+  for i = 1, #flat, 1000 do redis.call('HSET', key, unpack(flat, i, math.min(i + 999, #flat))) end
+end
+local function hmget(key, fields)
+  local out = {}
+  for i = 1, #fields, 500 do
+    local part = redis.call('HMGET', key, unpack(fields, i, math.min(i + 499, #fields)))
+    for j = 1, #part do out[i + j - 1] = part[j] end
+  end
+  return out
 end
 
-local events = {}
-local function emit(ev) events[#events + 1] = ev end
-
-for _, g in ipairs(req.groups) do
-  local mapkey = p .. 'incident-key:' .. g.k
-  local id = redis.call('GET', mapkey)
-  local status = false
-  if id then status = redis.call('HGET', p .. 'incident:' .. id, 'status') end
-  if not status then id = false end
-  local ik, sk, ak
-  local function use(new_id)
-    id = new_id
-    ik, sk, ak = p .. 'incident:' .. id, p .. 'incident:' .. id .. ':state', p .. 'incident:' .. id .. ':alerts'
+for _ = 1, ngroups do
+  local k, cand, src, grp, pb, ti, td = ARGV[pos], ARGV[pos + 1], ARGV[pos + 2], ARGV[pos + 3], ARGV[pos + 4], ARGV[pos + 5], ARGV[pos + 6]
+  local win, n, title = tonumber(ARGV[pos + 7]), tonumber(ARGV[pos + 8]), ARGV[pos + 9]
+  local first = pos + ${GROUP_ARGS}
+  pos = first + n
+  local list = {}
+  for i = 1, n do
+    local x = ARGV[first + i - 1]
+    local c1 = string.find(x, '\\n', 1, true)
+    local c2 = string.find(x, '\\n', c1 + 1, true)
+    local c3 = string.find(x, '\\n', c2 + 1, true)
+    local c4 = string.find(x, '\\n', c3 + 1, true)
+    local c5 = string.find(x, '\\n', c4 + 1, true)
+    list[i] = { fp = string.sub(x, 1, c1 - 1), st = string.sub(x, c1 + 1, c2 - 1),
+      s = tonumber(string.sub(x, c2 + 1, c3 - 1)), e = tonumber(string.sub(x, c3 + 1, c4 - 1)),
+      card = string.sub(x, c4 + 1, c5 - 2), a = string.sub(x, c5 + 1) }
   end
-  if id then use(id) end
-  local opened = false
-  local added, repeated, resolved = {}, {}, {}
-  local repeats_before = 0
-
-  local function open(a)
-    use(g.id)
-    status = 'open'
-    opened = true
-    redis.call('HSET', ik, 'id', id, 'key', g.k, 'source', g.src, 'group', g.grp, 'playbook', g.pb,
-      'trigger', g.ti, 'triggerDescription', g.td, 'title', a.nm, 'status', 'open',
-      'openedAt', fmt(now), 'startedAt', fmt(a.s), 'updatedAt', fmt(now),
-      'alerts', 0, 'firing', 0, 'repeats', 0, 'lastEnd', 0)
-    redis.call('SET', mapkey, id)
-    redis.call('ZADD', p .. 'incidents:open', now, id)
-  end
-
-  for _, a in ipairs(g.alerts) do
-    local stored = false
-    if id then
-      local raw = redis.call('HGET', sk, a.fp)
-      if raw then stored = parse_state(raw) end
+  local mapkey = p .. 'incident-key:' .. k
+  local id, ik, sk, ak, inc = redis.call('GET', mapkey), nil, nil, nil, nil
+  local function use(x) id = x; ik = p .. 'incident:' .. x; sk = ik .. ':state'; ak = ik .. ':alerts' end
+  local states = {}
+  if id then
+    use(id)
+    local h = redis.call('HMGET', ik, 'status', 'alerts', 'firing', 'repeats', 'startedAt', 'lastEnd', 'title')
+    if h[1] then
+      inc = { status = h[1], alerts = tonumber(h[2]), firing = tonumber(h[3]), repeats = tonumber(h[4]),
+        startedAt = tonumber(h[5]), lastEnd = tonumber(h[6]), title = h[7] }
+      local fps = {}
+      for i = 1, n do fps[i] = list[i].fp end
+      local raw = hmget(sk, fps)
+      for i = 1, n do if raw[i] then states[fps[i]] = parse_state(raw[i]) end end
+    else
+      id = false -- the incident expired; its key map is stale
     end
+  end
+
+  local opened = false
+  local added, repeated, resolved, state_writes, alert_writes = {}, {}, {}, {}, {}
+  local function open(s)
+    use(cand)
+    inc = { status = 'open', alerts = 0, firing = 0, repeats = 0, startedAt = s, lastEnd = 0, title = title }
+    states = {}
+    opened = true
+  end
+
+  for i = 1, n do
+    local x = list[i]
+    local fp, st, s, e = x.fp, x.st, x.s, x.e
+    local stored = states[fp]
     local skip = false
-    if not id then
-      open(a)
-    elseif status == 'resolved' then
-      if stored and not fresh_after(a, stored) then skip = true else open(a); stored = false end
+    if not inc then
+      open(s)
+    elseif inc.status == 'resolved' then
+      if stored and not fresh_after(st, s, stored) then skip = true else open(s); stored = nil end
     end
     if not skip then
-      local change = false
+      local change, kind = nil, nil
       if not stored then
-        local x = { st = (a.st == 'firing') and 'f' or 'r', s = a.s, e = a.e, rep = 0, seen = now, last = now }
-        redis.call('HSET', sk, a.fp, state_string(x))
-        redis.call('HINCRBY', ik, 'alerts', 1)
-        if x.st == 'f' then redis.call('HINCRBY', ik, 'firing', 1) end
-        if a.s < tonumber(redis.call('HGET', ik, 'startedAt')) then redis.call('HSET', ik, 'startedAt', fmt(a.s)) end
-        if x.st == 'r' then resolved[#resolved + 1] = a.sm end
-        added[#added + 1] = a.sm
-        change = x
-      elseif stored.st == 'f' and a.st == 'firing' then
-        if a.s > stored.s or (a.s == stored.s and g.win >= 0 and now - stored.last >= g.win) then
-          stored.rep = stored.rep + 1
-          stored.last = now
-          if a.s > stored.s then stored.s = a.s end
-          redis.call('HINCRBY', ik, 'repeats', 1)
-          repeated[#repeated + 1] = a.sm
-          change = stored
+        change, kind = { st = st, s = s, e = e, rep = 0, seen = now, last = now }, 'added'
+        inc.alerts = inc.alerts + 1
+        if st == 'f' then inc.firing = inc.firing + 1 end
+        if s < inc.startedAt then inc.startedAt = s end
+      elseif stored.st == 'f' and st == 'f' then
+        if s > stored.s or (s == stored.s and win >= 0 and now - stored.last >= win) then
+          stored.rep, stored.last = stored.rep + 1, now
+          if s > stored.s then stored.s = s end
+          inc.repeats = inc.repeats + 1
+          change, kind = stored, 'repeated'
         end
       elseif stored.st == 'f' then
-        if a.e >= stored.s then
-          stored.st, stored.e, stored.last = 'r', a.e, now
-          redis.call('HINCRBY', ik, 'firing', -1)
-          resolved[#resolved + 1] = a.sm
-          change = stored
+        if e >= stored.s then
+          stored.st, stored.e, stored.last = 'r', e, now
+          inc.firing = inc.firing - 1
+          change, kind = stored, 'resolved'
         end
-      elseif fresh_after(a, stored) then
-        stored.st, stored.s, stored.e, stored.last = 'f', a.s, 0, now
-        stored.rep = stored.rep + 1
-        redis.call('HINCRBY', ik, 'firing', 1)
-        redis.call('HINCRBY', ik, 'repeats', 1)
-        repeated[#repeated + 1] = a.sm
-        change = stored
+      elseif fresh_after(st, s, stored) then
+        stored.st, stored.s, stored.e, stored.last, stored.rep = 'f', s, 0, now, stored.rep + 1
+        inc.firing, inc.repeats = inc.firing + 1, inc.repeats + 1
+        change, kind = stored, 'repeated'
       end
       if change then
-        redis.call('HSET', sk, a.fp, state_string(change))
-        redis.call('HSET', ak, a.fp, a.a)
-        if change.st == 'r' and change.e > tonumber(redis.call('HGET', ik, 'lastEnd')) then
-          redis.call('HSET', ik, 'lastEnd', fmt(change.e))
+        states[fp] = change
+        state_writes[fp] = state_string(change)
+        alert_writes[fp] = x.a
+        -- x.card is the card without its closing brace
+        local sm = x.card .. ',"startsAt":' .. fmt(change.s)
+          .. ((change.st == 'r') and (',"status":"resolved","endsAt":' .. fmt(change.e) .. '}') or ',"status":"firing"}')
+        if kind == 'added' then added[#added + 1] = sm elseif kind == 'repeated' then repeated[#repeated + 1] = sm end
+        if change.st == 'r' then
+          resolved[#resolved + 1] = sm
+          if change.e > inc.lastEnd then inc.lastEnd = change.e end
         end
       end
     end
   end
 
   if id then
-    if not touched[id] then touched[id] = true; out[#out + 1] = id end
-    local base = function(kind)
-      return { type = kind, incidentId = id, playbookId = (g.pb ~= '') and g.pb or cjson.null,
-        source = g.src, group = g.grp, title = redis.call('HGET', ik, 'title'), at = now }
-    end
-    local changed = opened or #added > 0 or #repeated > 0 or #resolved > 0
-    if changed then redis.call('HSET', ik, 'updatedAt', fmt(now)) end
-    if opened then
-      local ev = base('opened'); ev.alerts = added
-      ev.trigger = (g.td ~= '') and g.td or cjson.null
-      emit(ev)
-    elseif #added > 0 then
-      local ev = base('alert-added'); ev.alerts = added; emit(ev)
-    end
-    if #repeated > 0 then
-      local ev = base('repeated'); ev.alerts = repeated
-      ev.repeats = tonumber(redis.call('HGET', ik, 'repeats')); emit(ev)
-    end
-    if #resolved > 0 and status == 'open' then
-      local firing = tonumber(redis.call('HGET', ik, 'firing'))
-      if firing > 0 then
-        local ev = base('alert-resolved'); ev.alerts = resolved; ev.firing = firing; emit(ev)
-      else
-        local started = tonumber(redis.call('HGET', ik, 'startedAt'))
-        local ended = tonumber(redis.call('HGET', ik, 'lastEnd'))
-        if ended < started then ended = started end
-        redis.call('HSET', ik, 'status', 'resolved', 'resolvedAt', fmt(ended), 'durationMs', fmt(ended - started))
+    if not seen_ids[id] then seen_ids[id] = true; ids[#ids + 1] = id end
+    if opened or #added > 0 or #repeated > 0 or #resolved > 0 then
+      hset_map(sk, state_writes)
+      hset_map(ak, alert_writes)
+      local fields = { 'alerts', inc.alerts, 'firing', inc.firing, 'repeats', inc.repeats,
+        'startedAt', fmt(inc.startedAt), 'lastEnd', fmt(inc.lastEnd), 'updatedAt', fmt(now) }
+      if opened then
+        local more = { 'id', id, 'key', k, 'source', src, 'group', grp, 'playbook', pb, 'trigger', ti,
+          'triggerDescription', td, 'title', inc.title, 'status', 'open', 'openedAt', fmt(now) }
+        for _, v in ipairs(more) do fields[#fields + 1] = v end
+        redis.call('SET', mapkey, id)
+        redis.call('ZADD', p .. 'incidents:open', now, id)
+      end
+      local resolve = inc.status == 'open' and #resolved > 0 and inc.firing <= 0
+      local ended = math.max(inc.lastEnd, inc.startedAt)
+      if resolve then
+        for _, v in ipairs({ 'status', 'resolved', 'resolvedAt', fmt(ended), 'durationMs', fmt(ended - inc.startedAt) }) do
+          fields[#fields + 1] = v
+        end
+      end
+      redis.call('HSET', ik, unpack(fields))
+      if resolve then
         redis.call('ZREM', p .. 'incidents:open', id)
-        for _, key in ipairs({ ik, sk, ak, mapkey }) do redis.call('EXPIRE', key, req.ttl) end
-        local done = base('resolved'); done.alerts = resolved
-        done.startedAt = started; done.resolvedAt = ended; done.durationMs = ended - started
-        emit(done)
+        for _, key in ipairs({ ik, sk, ak, mapkey }) do redis.call('EXPIRE', key, ttl) end
+      end
+
+      local head = '{"incidentId":"' .. id .. '","playbookId":' .. ((pb ~= '') and ('"' .. pb .. '"') or 'null')
+        .. ',"source":"' .. src .. '","group":' .. cjson.encode(grp) .. ',"title":' .. inc.title
+        .. ',"at":' .. fmt(now) .. ',"type":"'
+      local function emit(kind, list, extra)
+        events[#events + 1] = { kind, id, head .. kind .. '","alerts":[' .. table.concat(list, ',') .. ']' .. extra .. '}' }
+      end
+      if opened then
+        emit('opened', added, ',"trigger":' .. ((td ~= '') and cjson.encode(td) or 'null'))
+      elseif #added > 0 then
+        emit('alert-added', added, '')
+      end
+      if #repeated > 0 then emit('repeated', repeated, ',"repeats":' .. fmt(inc.repeats)) end
+      if #resolved > 0 and inc.status == 'open' then
+        if resolve then
+          emit('resolved', resolved, ',"startedAt":' .. fmt(inc.startedAt) .. ',"resolvedAt":' .. fmt(ended)
+            .. ',"durationMs":' .. fmt(ended - inc.startedAt))
+        else
+          emit('alert-resolved', resolved, ',"firing":' .. fmt(inc.firing))
+        end
       end
     end
   end
 end
 
-local reply = { cjson.encode(out) }
+local reply = { table.concat(ids, ' ') }
 for _, ev in ipairs(events) do
-  local json = cjson.encode(ev)
-  local sid = redis.call('XADD', p .. 'incident-events', 'MAXLEN', '~', req.max, '*',
-    'type', ev.type, 'incident', ev.incidentId, 'event', json)
-  reply[#reply + 1] = sid
-  reply[#reply + 1] = json
+  reply[#reply + 1] = redis.call('XADD', p .. 'incident-events', 'MAXLEN', '~', maxlen, '*',
+    'type', ev[1], 'incident', ev[2], 'event', ev[3])
+  reply[#reply + 1] = ev[3]
 end
 return reply
 `;

@@ -1,18 +1,18 @@
 // Incidents in Redis. `apply` runs one Lua script per webhook request (see script.ts), so
 // dedupe, grouping and resolution are decided inside Redis, never check-then-set in Node.
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Alert, AlertBatch } from '../alerts/schema.js';
 import { StoreUnavailableError } from '../errors.js';
 import type { RouteDecision } from '../playbooks/route.js';
 import {
-  type AlertSummary,
+  type AlertCard,
   eventsStreamKey,
   type IncidentEvent,
   type IncidentEventListener,
-  parseIncidentEvent,
+  scriptEvent,
 } from './events.js';
-import { readIncident, readSummary } from './read.js';
+import { readIncident, readSummary, type StoredAlert } from './read.js';
 import { APPLY_ALERTS_LUA } from './script.js';
 import { INCIDENT_ID, type Incident, type IncidentSummary, type ThreadRef } from './types.js';
 
@@ -52,12 +52,20 @@ return { ARGV[1], ARGV[2], 1 }
 `;
 
 type ScriptClient = Redis & {
-  [SCRIPT](arg: string): Promise<string[]>;
+  [SCRIPT](...args: (string | number)[]): Promise<string[]>;
   [THREAD_SCRIPT](key: string, channel: string, ts: string): Promise<[string, string, number] | null>;
 };
 
+interface PendingScript {
+  args: (string | number)[];
+  resolve: (reply: string[]) => void;
+  reject: (err: unknown) => void;
+}
+
 export function newIncidentId(now: Date): string {
-  const random = BigInt(`0x${randomBytes(8).toString('hex')}`).toString(36);
+  // 48 random bits from randomUUID (a pre-filled entropy pool: cheap on this hot path) next
+  // to the millisecond: unique across replicas for any realistic rate.
+  const random = Number.parseInt(randomUUID().slice(0, 13).replace('-', ''), 16).toString(36);
   return `inc-${now.getTime().toString(36)}-${random}`;
 }
 
@@ -67,6 +75,7 @@ export class IncidentStore {
   private readonly redis: ScriptClient;
   private readonly now: () => Date;
   private readonly listeners = new Set<IncidentEventListener>();
+  private pending: PendingScript[] = [];
 
   constructor(private readonly options: IncidentStoreOptions) {
     this.prefix = options.prefix ?? 'perfbot:';
@@ -84,40 +93,44 @@ export class IncidentStore {
   async apply(batch: AlertBatch, decisions: readonly RouteDecision[]): Promise<ApplyResult> {
     if (batch.alerts.length === 0) return { incidents: [], events: [] };
     const now = this.now();
-    const groups = new Map<string, ScriptGroup>();
+    // Alerts of one request that route to the same playbook form one group (one incident).
+    const groups = new Map<string, { decision: RouteDecision; alerts: Alert[] }>();
     batch.alerts.forEach((alert, i) => {
       const decision = decisions[i] ?? {};
       const pb = decision.playbook?.id ?? '';
-      let g = groups.get(pb);
-      if (!g) {
-        g = {
-          k: incidentKey(batch.source, batch.group, pb),
-          id: newIncidentId(now),
-          src: batch.source,
-          grp: batch.group,
-          pb,
-          ti: decision.trigger?.index ?? -1,
-          td: decision.trigger?.description ?? '',
-          // Only Alertmanager repeats a notification on purpose; the others never resend one.
-          win: batch.source === 'alertmanager' ? (this.options.repeatWindowMs ?? 30_000) : -1,
-          alerts: [],
-        };
-        groups.set(pb, g);
-      }
-      g.alerts.push(scriptAlert(alert));
+      const g = groups.get(pb);
+      if (g) g.alerts.push(alert);
+      else groups.set(pb, { decision, alerts: [alert] });
     });
-    const arg = JSON.stringify({
-      p: this.prefix,
-      now: now.getTime(),
-      ttl: Math.max(1, Math.round((this.options.retentionMs ?? 30 * 86_400_000) / 1000)),
-      max: this.options.streamMaxLen ?? 100_000,
-      groups: [...groups.values()],
-    });
-    const reply = await this.guard(this.redis[SCRIPT](arg));
-    const incidents = parseIds(reply[0]);
+    // Only Alertmanager repeats a notification on purpose; the others never resend one.
+    const window = batch.source === 'alertmanager' ? (this.options.repeatWindowMs ?? 30_000) : -1;
+    const args: (string | number)[] = [
+      this.prefix,
+      now.getTime(),
+      Math.max(1, Math.round((this.options.retentionMs ?? 30 * 86_400_000) / 1000)),
+      this.options.streamMaxLen ?? 100_000,
+      groups.size,
+    ];
+    for (const [pb, { decision, alerts }] of groups) {
+      args.push(
+        incidentKey(batch.source, batch.group, pb),
+        newIncidentId(now),
+        batch.source,
+        batch.group,
+        pb,
+        decision.trigger?.index ?? -1,
+        decision.trigger?.description ?? '',
+        window,
+        alerts.length,
+        JSON.stringify(alerts[0]?.name ?? ''),
+      );
+      for (const alert of alerts) pushAlertArgs(args, alert);
+    }
+    const reply = await this.guard(this.runScript(args));
+    const incidents = reply[0] ? reply[0].split(' ') : [];
     const events: IncidentEvent[] = [];
     for (let i = 1; i + 1 < reply.length; i += 2) {
-      events.push(parseIncidentEvent(reply[i] as string, reply[i + 1] as string));
+      events.push(scriptEvent(reply[i] as string, reply[i + 1] as string));
     }
     for (const event of events) for (const listener of this.listeners) listener(event);
     return { incidents, events };
@@ -177,6 +190,43 @@ export class IncidentStore {
     return () => this.listeners.delete(listener);
   }
 
+  /**
+   * Requests that finish parsing in the same event-loop turn go to Redis as one pipeline: one
+   * socket write instead of one per request (each script still runs atomically on its own).
+   */
+  private runScript(args: (string | number)[]): Promise<string[]> {
+    return new Promise((resolve, reject) => {
+      this.pending.push({ args, resolve, reject });
+      if (this.pending.length === 1) setImmediate(() => this.flush());
+    });
+  }
+
+  private flush(): void {
+    const batch = this.pending;
+    this.pending = [];
+    if (batch.length === 1) {
+      const [only] = batch as [PendingScript];
+      this.redis[SCRIPT](...only.args).then(only.resolve, only.reject);
+      return;
+    }
+    const pipeline = this.redis.pipeline() as ReturnType<Redis['pipeline']> & {
+      [SCRIPT](...args: (string | number)[]): unknown;
+    };
+    for (const item of batch) pipeline[SCRIPT](...item.args);
+    pipeline.exec().then(
+      (results) => {
+        batch.forEach((item, i) => {
+          const [err, value] = results?.[i] ?? [new Error('no reply from Redis'), undefined];
+          if (err) item.reject(err);
+          else item.resolve(value as string[]);
+        });
+      },
+      (err: unknown) => {
+        for (const item of batch) item.reject(err);
+      },
+    );
+  }
+
   private incidentKey(id: string): string {
     return `${this.prefix}incident:${id}`;
   }
@@ -199,48 +249,36 @@ export class IncidentStore {
   }
 }
 
-interface ScriptGroup {
-  k: string;
-  id: string;
-  src: string;
-  grp: string;
-  pb: string;
-  ti: number;
-  td: string;
-  win: number;
-  alerts: ReturnType<typeof scriptAlert>[];
-}
+// Groups repeat (every notification of a group has the same key): remember recent hashes.
+const keyCache = new Map<string, string>();
 
 export function incidentKey(source: string, group: string, playbookId: string): string {
-  return createHash('sha256')
-    .update(`${source}\n${group}\n${playbookId || 'none'}`)
-    .digest('hex')
-    .slice(0, 40);
+  const plain = `${source}\n${group}\n${playbookId || 'none'}`;
+  let key = keyCache.get(plain);
+  if (key === undefined) {
+    key = createHash('sha256').update(plain).digest('hex').slice(0, 40);
+    if (keyCache.size >= 10_000) keyCache.clear();
+    keyCache.set(plain, key);
+  }
+  return key;
 }
 
-function scriptAlert(alert: Alert) {
-  const summary: AlertSummary = {
-    fingerprint: alert.fingerprint,
-    name: alert.name,
-    status: alert.status,
-    startsAt: alert.startsAt,
-  };
-  if (alert.labels.severity) summary.severity = alert.labels.severity;
+/**
+ * One alert as one script argument (see script.ts). The stored alert JSON leaves out what the
+ * state and the hash field already hold (status, times, fingerprint, source): fewer bytes for
+ * Redis to copy on every request.
+ */
+function pushAlertArgs(args: (string | number)[], alert: Alert): void {
+  const stored: StoredAlert = { name: alert.name, labels: alert.labels, annotations: alert.annotations };
+  if (alert.generatorURL !== undefined) stored.generatorURL = alert.generatorURL;
+  if (alert.value !== undefined) stored.value = alert.value;
+  const card: AlertCard = { fingerprint: alert.fingerprint, name: alert.name };
+  if (alert.labels.severity) card.severity = alert.labels.severity;
   const text = alert.annotations.summary ?? alert.annotations.description;
-  if (text) summary.summary = text.length > 300 ? `${text.slice(0, 299)}…` : text;
-  if (alert.endsAt) summary.endsAt = alert.endsAt;
-  return {
-    fp: alert.fingerprint,
-    st: alert.status,
-    s: Date.parse(alert.startsAt),
-    e: alert.endsAt ? Date.parse(alert.endsAt) : 0,
-    nm: alert.name,
-    sm: summary,
-    a: JSON.stringify(alert),
-  };
-}
-
-function parseIds(json: string | undefined): string[] {
-  const v: unknown = JSON.parse(json ?? '[]');
-  return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
+  if (text) card.summary = text.length > 300 ? `${text.slice(0, 299)}…` : text;
+  const startsMs = Date.parse(alert.startsAt);
+  const endsMs = alert.endsAt ? Date.parse(alert.endsAt) : 0;
+  const fp = JSON.stringify(alert.fingerprint);
+  const status = alert.status === 'firing' ? 'f' : 'r';
+  args.push(`${fp}\n${status}\n${startsMs}\n${endsMs}\n${JSON.stringify(card)}\n${JSON.stringify(stored)}`);
 }
