@@ -154,16 +154,24 @@ async function main(): Promise<void> {
   // Alternating rounds: load from other processes on the machine hits both servers alike.
   const bareRuns: ClientResult[] = [];
   const perfbotRuns: ClientResult[] = [];
-  let elu = 0;
+  // Busy time of the server's event loop per request (from event-loop utilization): what one
+  // request costs the server thread, comparable between the two servers.
+  const busy = { bare: 0, perfbot: 0 };
+  const measured = async (server: 'bare' | 'perfbot', url: string, run: string, warm: number | undefined) => {
+    const elu0 = performance.eventLoopUtilization();
+    const result = await load(url, run, warm);
+    const elu = performance.eventLoopUtilization(elu0);
+    const total = Object.values(result.statuses).reduce((a, c) => a + c, 0);
+    busy[server] += elu.active / total / rounds;
+    return result;
+  };
   let redisCpu = 0;
   for (let r = 0; r < rounds; r++) {
     const warm = r === 0 ? undefined : 0;
-    if (values.only !== 'perfbot') bareRuns.push(await load(baseline.url, `bare${r}`, warm));
+    if (values.only !== 'perfbot') bareRuns.push(await measured('bare', baseline.url, `bare${r}`, warm));
     if (values.only === 'bare') continue;
-    const elu0 = performance.eventLoopUtilization();
     const cpu0 = await redisCpuSeconds(redis);
-    perfbotRuns.push(await load(perfbotUrl, `perfbot${r}`, warm));
-    elu += performance.eventLoopUtilization(elu0).utilization / rounds;
+    perfbotRuns.push(await measured('perfbot', perfbotUrl, `perfbot${r}`, warm));
     redisCpu += (await redisCpuSeconds(redis)) - cpu0;
   }
   await baseline.close();
@@ -193,8 +201,8 @@ async function main(): Promise<void> {
     0,
   );
   console.log(
-    `during perfbot rounds: server event loop ${(elu * 100).toFixed(0)}% busy, ` +
-      `redis-server ${((redisCpu * 1e6) / requests).toFixed(0)} µs CPU per request`,
+    `server thread busy per request: bare ${(busy.bare * 1000).toFixed(0)} µs, perfbot ${(busy.perfbot * 1000).toFixed(0)} µs; ` +
+      `redis-server ${((redisCpu * 1e6) / requests).toFixed(0)} µs CPU per perfbot request`,
   );
   const stored = await countStored(redis);
   const sent = perfbotRuns.reduce(

@@ -9,6 +9,7 @@ import {
   at,
   finiteNumber,
   iso,
+  isoOf,
   lenientStringMap,
   optionalString,
   parseTime,
@@ -56,7 +57,7 @@ function parseOne(
   const status = requireOneOf(obj, 'status', path, ['firing', 'resolved'] as const);
   const labels = requireStringMap(obj.labels, at(path, 'labels'));
   const annotations = lenientStringMap(obj.annotations);
-  const startsAt = requireTime(obj, 'startsAt', path);
+  const startsMs = requireTime(obj, 'startsAt', path);
   const fingerprint = optionalString(obj, 'fingerprint') ?? labelFingerprint(labels);
   const alert: Alert = {
     source: 'alertmanager',
@@ -64,12 +65,13 @@ function parseOne(
     status,
     labels,
     annotations,
-    startsAt: iso(startsAt),
+    startsAt: isoOf(obj.startsAt, startsMs),
     fingerprint,
   };
   if (status === 'resolved') {
     // A resolved alert without an end time ended when we heard of it.
-    alert.endsAt = iso(parseTime(obj.endsAt) ?? options.now().getTime());
+    const endsMs = parseTime(obj.endsAt);
+    alert.endsAt = endsMs === undefined ? iso(options.now().getTime()) : isoOf(obj.endsAt, endsMs);
   }
   const generatorURL = optionalString(obj, 'generatorURL');
   if (generatorURL) alert.generatorURL = generatorURL;

@@ -1,10 +1,11 @@
 // Webhook authentication by a shared token (PERFBOT_WEBHOOK_TOKEN): `Authorization: Bearer …`
 // or, for senders that cannot set headers, `?token=…`. Compared in constant time on SHA-256
 // digests, so neither the token's content nor its length leaks through timing.
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { hash, timingSafeEqual } from 'node:crypto';
 import { UnauthorizedError } from '../errors.js';
 
-const digest = (s: string) => createHash('sha256').update(s, 'utf8').digest();
+// crypto.hash: the one-shot form, without a Hash object per request.
+const digest = (s: string): Buffer => hash('sha256', s, 'buffer') as unknown as Buffer;
 
 export type TokenCheck = (authorization: string | undefined, queryToken: unknown) => void;
 

@@ -28,21 +28,15 @@ export async function intakeBatch(deps: IntakeDeps, batch: AlertBatch): Promise<
   if (firing > 0) deps.metrics.alertsReceived.inc({ source: batch.source, status: 'firing' }, firing);
   const resolved = batch.alerts.length - firing;
   if (resolved > 0) deps.metrics.alertsReceived.inc({ source: batch.source, status: 'resolved' }, resolved);
-  for (const event of result.events) {
-    if (event.type === 'opened') {
-      deps.metrics.incidentsOpened.inc({ playbook: event.playbookId ?? 'none' });
+  for (const t of result.transitions) {
+    if (t.type === 'opened') {
+      deps.metrics.incidentsOpened.inc({ playbook: t.playbookId ?? 'none' });
       deps.log.info(
-        {
-          incident: event.incidentId,
-          playbook: event.playbookId,
-          trigger: event.trigger,
-          source: event.source,
-          title: event.title,
-        },
+        { incident: t.incidentId, playbook: t.playbookId, trigger: t.trigger, source: batch.source },
         'incident opened',
       );
-    } else if (event.type === 'resolved') {
-      deps.log.info({ incident: event.incidentId, durationMs: event.durationMs }, 'incident resolved');
+    } else if (t.type === 'resolved') {
+      deps.log.info({ incident: t.incidentId, source: batch.source }, 'incident resolved');
     }
   }
   return { accepted: batch.alerts.length, incidents: result.incidents };

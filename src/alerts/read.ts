@@ -57,12 +57,21 @@ export function requireOneOf<T extends string>(
   );
 }
 
+const GO_ZERO_TIME = '0001-01-01T00:00:00Z';
+
 /** Parses an RFC 3339 time to epoch ms; undefined for Go's zero time (0001-01-01). */
 export function parseTime(value: unknown): number | undefined {
-  if (typeof value !== 'string' || !RFC3339.test(value)) return undefined;
+  if (typeof value !== 'string' || value === GO_ZERO_TIME || !RFC3339.test(value)) return undefined;
   const ms = Date.parse(value);
   if (!Number.isFinite(ms) || ms <= 0) return undefined;
   return ms;
+}
+
+/** The ISO form of a parsed time: the sender's own string when it already is one (no copy). */
+export function isoOf(value: unknown, ms: number): string {
+  return typeof value === 'string' && value.length === 24 && value[19] === '.' && value[23] === 'Z'
+    ? value
+    : new Date(ms).toISOString();
 }
 
 export function requireTime(obj: JsonObject, key: string, path: string): number {
@@ -73,24 +82,35 @@ export function requireTime(obj: JsonObject, key: string, path: string): number 
 
 export const iso = (ms: number): string => new Date(ms).toISOString();
 
-/** Labels must be strings (they route alerts); a non-string label is an error, not a guess. */
+/**
+ * Labels must be strings (they route alerts); a non-string label is an error, not a guess.
+ * A clean object is returned as is: webhook bodies are large and this is the hot path.
+ */
 export function requireStringMap(value: unknown, path: string): Record<string, string> {
   const obj = requireObject(value, path);
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(obj)) {
-    if (k === '__proto__') continue; // JSON.parse makes it an own key; assigning it would not copy
+  let clean = true;
+  for (const k in obj) {
+    const v = obj[k];
     if (typeof v !== 'string')
       throw new InvalidInputError(at(path, k), `expected a string, got ${describe(v)}`);
-    out[k] = v;
+    if (k === '__proto__') clean = false;
   }
-  return out;
+  return clean ? (obj as Record<string, string>) : copyStrings(obj);
 }
 
 /** Annotations and similar decorations: keep string-able values, drop the rest. */
 export function lenientStringMap(value: unknown): Record<string, string> {
+  if (!isObject(value)) return {};
+  for (const k in value) {
+    if (typeof value[k] !== 'string' || k === '__proto__') return copyStrings(value);
+  }
+  return value as Record<string, string>;
+}
+
+function copyStrings(value: JsonObject): Record<string, string> {
   const out: Record<string, string> = {};
-  if (!isObject(value)) return out;
   for (const [k, v] of Object.entries(value)) {
+    // JSON.parse makes "__proto__" an own key; assigning it would set the prototype instead.
     if (k === '__proto__') continue;
     if (typeof v === 'string') out[k] = v;
     else if (typeof v === 'number' || typeof v === 'boolean') out[k] = String(v);

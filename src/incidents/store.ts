@@ -1,18 +1,18 @@
 // Incidents in Redis. `apply` runs one Lua script per webhook request (see script.ts), so
 // dedupe, grouping and resolution are decided inside Redis, never check-then-set in Node.
-import { createHash, randomUUID } from 'node:crypto';
+import { hash, randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Alert, AlertBatch } from '../alerts/schema.js';
 import { StoreUnavailableError } from '../errors.js';
 import type { RouteDecision } from '../playbooks/route.js';
 import {
-  type AlertCard,
   eventsStreamKey,
   type IncidentEvent,
   type IncidentEventListener,
+  type IncidentEventType,
   scriptEvent,
 } from './events.js';
-import { readIncident, readSummary, type StoredAlert } from './read.js';
+import { readIncident, readSummary } from './read.js';
 import { APPLY_ALERTS_LUA } from './script.js';
 import { INCIDENT_ID, type Incident, type IncidentSummary, type ThreadRef } from './types.js';
 
@@ -35,10 +35,22 @@ export interface IncidentStoreOptions {
   timeoutMs?: number;
 }
 
+/** What an event says, known without parsing it. */
+export interface Transition {
+  type: IncidentEventType;
+  incidentId: string;
+  playbookId: string | null;
+  /** The trigger that routed the incident's alerts, for `opened`. */
+  trigger: string | null;
+  streamId: string;
+}
+
 export interface ApplyResult {
   /** Incidents the request's alerts belong to, in order of first appearance. */
   incidents: string[];
-  events: IncidentEvent[];
+  transitions: Transition[];
+  /** The full events (parsed on first access: the hot path needs only the transitions). */
+  readonly events: IncidentEvent[];
 }
 
 const SCRIPT = 'perfbotApplyAlerts';
@@ -62,11 +74,14 @@ interface PendingScript {
   reject: (err: unknown) => void;
 }
 
+// A random prefix per process and a counter: unique across replicas without drawing entropy on
+// every request (ids are identifiers, not secrets).
+const ID_PREFIX = Number.parseInt(randomUUID().slice(0, 8), 16).toString(36);
+let idCounter = 0;
+
 export function newIncidentId(now: Date): string {
-  // 48 random bits from randomUUID (a pre-filled entropy pool: cheap on this hot path) next
-  // to the millisecond: unique across replicas for any realistic rate.
-  const random = Number.parseInt(randomUUID().slice(0, 13).replace('-', ''), 16).toString(36);
-  return `inc-${now.getTime().toString(36)}-${random}`;
+  idCounter = (idCounter + 1) % 2_176_782_336; // 36^6
+  return `inc-${now.getTime().toString(36)}-${ID_PREFIX}${idCounter.toString(36).padStart(6, '0')}`;
 }
 
 export class IncidentStore {
@@ -91,7 +106,7 @@ export class IncidentStore {
 
   /** Applies one request's alerts (decisions[i] routes alerts[i]) atomically. */
   async apply(batch: AlertBatch, decisions: readonly RouteDecision[]): Promise<ApplyResult> {
-    if (batch.alerts.length === 0) return { incidents: [], events: [] };
+    if (batch.alerts.length === 0) return { incidents: [], transitions: [], events: [] };
     const now = this.now();
     // Alerts of one request that route to the same playbook form one group (one incident).
     const groups = new Map<string, { decision: RouteDecision; alerts: Alert[] }>();
@@ -111,7 +126,9 @@ export class IncidentStore {
       this.options.streamMaxLen ?? 100_000,
       groups.size,
     ];
+    const decided: RouteDecision[] = [];
     for (const [pb, { decision, alerts }] of groups) {
+      decided.push(decision);
       args.push(
         incidentKey(batch.source, batch.group, pb),
         newIncidentId(now),
@@ -126,14 +143,36 @@ export class IncidentStore {
       );
       for (const alert of alerts) pushAlertArgs(args, alert);
     }
-    const reply = await this.guard(this.runScript(args));
+    const reply = await this.runScript(args);
     const incidents = reply[0] ? reply[0].split(' ') : [];
-    const events: IncidentEvent[] = [];
-    for (let i = 1; i + 1 < reply.length; i += 2) {
-      events.push(scriptEvent(reply[i] as string, reply[i + 1] as string));
+    const transitions: Transition[] = [];
+    const raw: [string, string][] = [];
+    for (let i = 1; i + 2 < reply.length; i += 3) {
+      const streamId = reply[i] as string;
+      const [type, incidentId, groupIndex] = (reply[i + 1] as string).split(' ');
+      const decision = decided[Number(groupIndex) - 1];
+      transitions.push({
+        type: type as IncidentEventType,
+        incidentId: incidentId as string,
+        playbookId: decision?.playbook?.id ?? null,
+        trigger: decision?.trigger?.description ?? null,
+        streamId,
+      });
+      raw.push([streamId, reply[i + 2] as string]);
     }
-    for (const event of events) for (const listener of this.listeners) listener(event);
-    return { incidents, events };
+    let events: IncidentEvent[] | undefined;
+    const result: ApplyResult = {
+      incidents,
+      transitions,
+      get events() {
+        events ??= raw.map(([id, json]) => scriptEvent(id, json));
+        return events;
+      },
+    };
+    if (this.listeners.size > 0) {
+      for (const event of result.events) for (const listener of this.listeners) listener(event);
+    }
+    return result;
   }
 
   async get(id: string): Promise<Incident | undefined> {
@@ -204,27 +243,31 @@ export class IncidentStore {
   private flush(): void {
     const batch = this.pending;
     this.pending = [];
-    if (batch.length === 1) {
-      const [only] = batch as [PendingScript];
-      this.redis[SCRIPT](...only.args).then(only.resolve, only.reject);
-      return;
-    }
+    // One timer per batch, not per request: the hot path stays free of timer churn.
+    const ms = this.options.timeoutMs ?? 5000;
+    let settled = false;
+    const fail = (err: unknown) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      const error = new StoreUnavailableError(`incident store unavailable: ${(err as Error).message}`, err);
+      for (const item of batch) item.reject(error);
+    };
+    const timer = setTimeout(() => fail(new Error(`no answer from Redis in ${ms} ms`)), ms);
     const pipeline = this.redis.pipeline() as ReturnType<Redis['pipeline']> & {
       [SCRIPT](...args: (string | number)[]): unknown;
     };
     for (const item of batch) pipeline[SCRIPT](...item.args);
-    pipeline.exec().then(
-      (results) => {
-        batch.forEach((item, i) => {
-          const [err, value] = results?.[i] ?? [new Error('no reply from Redis'), undefined];
-          if (err) item.reject(err);
-          else item.resolve(value as string[]);
-        });
-      },
-      (err: unknown) => {
-        for (const item of batch) item.reject(err);
-      },
-    );
+    pipeline.exec().then((results) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      batch.forEach((item, i) => {
+        const [err, value] = results?.[i] ?? [new Error('no reply from Redis'), undefined];
+        if (err) item.reject(new StoreUnavailableError(`incident store unavailable: ${err.message}`, err));
+        else item.resolve(value as string[]);
+      });
+    }, fail);
   }
 
   private incidentKey(id: string): string {
@@ -256,7 +299,7 @@ export function incidentKey(source: string, group: string, playbookId: string): 
   const plain = `${source}\n${group}\n${playbookId || 'none'}`;
   let key = keyCache.get(plain);
   if (key === undefined) {
-    key = createHash('sha256').update(plain).digest('hex').slice(0, 40);
+    key = hash('sha256', plain, 'hex').slice(0, 40);
     if (keyCache.size >= 10_000) keyCache.clear();
     keyCache.set(plain, key);
   }
@@ -269,16 +312,19 @@ export function incidentKey(source: string, group: string, playbookId: string): 
  * Redis to copy on every request.
  */
 function pushAlertArgs(args: (string | number)[], alert: Alert): void {
-  const stored: StoredAlert = { name: alert.name, labels: alert.labels, annotations: alert.annotations };
-  if (alert.generatorURL !== undefined) stored.generatorURL = alert.generatorURL;
-  if (alert.value !== undefined) stored.value = alert.value;
-  const card: AlertCard = { fingerprint: alert.fingerprint, name: alert.name };
-  if (alert.labels.severity) card.severity = alert.labels.severity;
+  // Built by concatenation around JSON-encoded values: the same JSON as stringifying objects,
+  // without allocating them (this runs for every alert of every request).
+  const fp = JSON.stringify(alert.fingerprint);
+  const name = JSON.stringify(alert.name);
+  let card = `{"fingerprint":${fp},"name":${name}`;
+  const severity = alert.labels.severity;
+  if (severity) card += `,"severity":${JSON.stringify(severity)}`;
   const text = alert.annotations.summary ?? alert.annotations.description;
-  if (text) card.summary = text.length > 300 ? `${text.slice(0, 299)}…` : text;
+  if (text) card += `,"summary":${JSON.stringify(text.length > 300 ? `${text.slice(0, 299)}…` : text)}`;
+  let stored = `{"name":${name},"labels":${JSON.stringify(alert.labels)},"annotations":${JSON.stringify(alert.annotations)}`;
+  if (alert.generatorURL !== undefined) stored += `,"generatorURL":${JSON.stringify(alert.generatorURL)}`;
+  if (alert.value !== undefined) stored += `,"value":${alert.value}`;
   const startsMs = Date.parse(alert.startsAt);
   const endsMs = alert.endsAt ? Date.parse(alert.endsAt) : 0;
-  const fp = JSON.stringify(alert.fingerprint);
-  const status = alert.status === 'firing' ? 'f' : 'r';
-  args.push(`${fp}\n${status}\n${startsMs}\n${endsMs}\n${JSON.stringify(card)}\n${JSON.stringify(stored)}`);
+  args.push(`${fp}\n${alert.status === 'firing' ? 'f' : 'r'}\n${startsMs}\n${endsMs}\n${card}}\n${stored}}`);
 }

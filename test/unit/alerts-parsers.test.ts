@@ -108,6 +108,16 @@ describe('Alertmanager webhook v4', () => {
     expect(fieldOf(() => parseAlertmanager('[]', opts))).toBe('body');
   });
 
+  it('a "__proto__" label from JSON is dropped, never turned into a prototype', () => {
+    const body = payload<{ alerts: Record<string, unknown>[] }>('alertmanager-firing');
+    (body.alerts[0] as Record<string, unknown>).labels = JSON.parse('{"alertname":"X","__proto__":"y"}');
+    (body.alerts[0] as Record<string, unknown>).annotations = JSON.parse('{"summary":"s","__proto__":"y"}');
+    const alert = parseAlertmanager(body, opts).alerts[0];
+    expect(alert?.labels).toEqual({ alertname: 'X' });
+    expect(Object.getPrototypeOf(alert?.labels)).toBe(Object.prototype);
+    expect(Object.keys(alert?.annotations ?? {})).toEqual(['summary']);
+  });
+
   it('tolerates harmless oddities: non-string annotations, missing version and generatorURL', () => {
     const body = payload<Record<string, unknown> & { alerts: Record<string, unknown>[] }>(
       'alertmanager-firing',

@@ -96,6 +96,15 @@ describe('IncidentStore.apply', () => {
     expect(inc?.alerts.map((a) => a.fingerprint)).toEqual(['a', 'b']);
     expect((await s.store.listOpen()).map((i) => i.id)).toEqual([id]);
     expect(s.events).toEqual(res.events);
+    expect(res.transitions).toEqual([
+      {
+        type: 'opened',
+        incidentId: id,
+        playbookId: 'latency',
+        trigger: 'alertname="HighLatency"',
+        streamId: opened.streamId,
+      },
+    ]);
   });
 
   it('the same notification again changes nothing', async () => {
@@ -104,7 +113,9 @@ describe('IncidentStore.apply', () => {
     const before = await s.store.get(first.incidents[0] as string);
     s.clock.t += 5_000;
     const second = await s.apply(batch);
-    expect(second).toEqual({ incidents: first.incidents, events: [] });
+    expect(second.incidents).toEqual(first.incidents);
+    expect(second.events).toEqual([]);
+    expect(second.transitions).toEqual([]);
     expect(await s.store.get(first.incidents[0] as string)).toEqual(before);
   });
 
@@ -190,7 +201,8 @@ describe('IncidentStore.apply', () => {
 
     s.clock.t += 60_000;
     const again = await s.apply(am([amAlert('b', 'resolved', { endsAt: at(540_000) })]));
-    expect(again).toEqual({ incidents: [id], events: [] });
+    expect(again.incidents).toEqual([id]);
+    expect(again.events).toEqual([]);
     // A stale firing of the old episode (a delayed retry) does not reopen anything either.
     expect((await s.apply(am([amAlert('b', 'firing')]))).events).toEqual([]);
   });
