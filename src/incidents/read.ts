@@ -34,17 +34,14 @@ export function readSummary(h: Record<string, string>): IncidentSummary | undefi
   return summary;
 }
 
-export function readIncident(
-  hash: Record<string, string>,
-  alerts: Record<string, string>,
-  state: Record<string, string>,
-): Incident | undefined {
+export function readIncident(hash: Record<string, string>, alerts: Record<string, string>): Incident | undefined {
   const summary = readSummary(hash);
   if (!summary) return undefined;
   const list: IncidentAlert[] = [];
-  for (const [field, json] of Object.entries(alerts)) {
-    const s = state[field]?.split('|');
-    if (!s) continue;
+  for (const [field, value] of Object.entries(alerts)) {
+    // "st|startsMs|endsMs|repeats|firstSeenMs|lastNotifiedMs|" then the stored alert JSON.
+    const s = value.split('|', 6);
+    const json = value.slice(s.join('|').length + 1);
     const [st, startMs, endMs, repeats, seen, last] = s;
     const stored = JSON.parse(json) as StoredAlert;
     const alert: IncidentAlert = {

@@ -1,6 +1,6 @@
 // Incidents in Redis. `apply` runs one Lua script per webhook request (see script.ts), so
 // dedupe, grouping and resolution are decided inside Redis, never check-then-set in Node.
-import { hash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Alert, AlertBatch } from '../alerts/schema.js';
 import { StoreUnavailableError } from '../errors.js';
@@ -179,10 +179,10 @@ export class IncidentStore {
     if (!INCIDENT_ID.test(id)) return undefined;
     const key = this.incidentKey(id);
     const res = await this.guard(
-      this.redis.multi().hgetall(key).hgetall(`${key}:alerts`).hgetall(`${key}:state`).exec(),
+      this.redis.multi().hgetall(key).hgetall(`${key}:alerts`).exec(),
     );
-    const [hash, alerts, state] = (res ?? []).map(([, v]) => v as Record<string, string>);
-    return hash && alerts && state ? readIncident(hash, alerts, state) : undefined;
+    const [hash, alerts] = (res ?? []).map(([, v]) => v as Record<string, string>);
+    return hash && alerts ? readIncident(hash, alerts) : undefined;
   }
 
   /** Open incidents, oldest first. */
@@ -292,18 +292,12 @@ export class IncidentStore {
   }
 }
 
-// Groups repeat (every notification of a group has the same key): remember recent hashes.
-const keyCache = new Map<string, string>();
-
+/**
+ * The key of the incident map: Redis keys are binary-safe, so the sender's group goes in as is
+ * (no hashing on the hot path). It comes last, so no separator inside it can be ambiguous.
+ */
 export function incidentKey(source: string, group: string, playbookId: string): string {
-  const plain = `${source}\n${group}\n${playbookId || 'none'}`;
-  let key = keyCache.get(plain);
-  if (key === undefined) {
-    key = hash('sha256', plain, 'hex').slice(0, 40);
-    if (keyCache.size >= 10_000) keyCache.clear();
-    keyCache.set(plain, key);
-  }
-  return key;
+  return `${source}:${playbookId || 'none'}:${group}`;
 }
 
 /**
