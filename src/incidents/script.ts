@@ -47,6 +47,9 @@ local ids, seen_ids, events = {}, {}, {}
 local find, sub, match, concat = string.find, string.sub, string.match, table.concat
 
 local function fmt(n) return string.format('%.0f', n) end
+-- Times also travel as the digit strings they arrived in: formatting numbers back into
+-- strings was a good part of this script's cost.
+local nows = ARGV[2]
 
 for gi = 1, ngroups do
   local k, cand, src, grp, pb, ti, td = ARGV[pos], ARGV[pos + 1], ARGV[pos + 2], ARGV[pos + 3], ARGV[pos + 4], ARGV[pos + 5], ARGV[pos + 6]
@@ -56,12 +59,12 @@ for gi = 1, ngroups do
 
   -- Per alert i: its argument, state fields, and the slot u of its fingerprint (the same
   -- fingerprint twice in one request shares a slot, so the second sees the first's change).
-  local xs, sts, ss, es, rests, slot = {}, {}, {}, {}, {}, {}
+  local xs, sts, ss, es, sss, ess, rests, slot = {}, {}, {}, {}, {}, {}, {}, {}
   local uniq, where = {}, {}
   for i = 1, n do
     local x = ARGV[first + i - 1]
     local fp, st, s, e, rest = match(x, '^(.-)\\n(%a)\\n(%d+)\\n(%d+)\\n()')
-    xs[i], sts[i], ss[i], es[i], rests[i] = x, st, tonumber(s), tonumber(e), rest
+    xs[i], sts[i], ss[i], es[i], sss[i], ess[i], rests[i] = x, st, tonumber(s), tonumber(e), s, e, rest
     local u = where[fp]
     if not u then u = #uniq + 1; uniq[u] = fp; where[fp] = u end
     slot[i] = u
@@ -70,8 +73,10 @@ for gi = 1, ngroups do
   local mapkey = p .. 'incident-key:' .. k
   local id, ik, ak = redis.call('GET', mapkey), nil, nil
   local function use(x) id = x; ik = p .. 'incident:' .. x; ak = ik .. ':alerts' end
-  -- Known state per slot: status, start, end, repeats, first seen, last notified.
-  local kst, ks, ke, krep, kseen, klast, dirty = {}, {}, {}, {}, {}, {}, {}
+  -- Known state per slot: status, start, end, repeats, first seen, last notified (numbers),
+  -- and the start, end, first-seen and last-notified digit strings for writing them back.
+  local kst, ks, ke, krep, klast, dirty = {}, {}, {}, {}, {}, {}
+  local kss, kes, kseens, klasts = {}, {}, {}, {}
   local status, nalerts, firing, repeats, started, lastEnd = nil, 0, 0, 0, 0, 0
   if id then
     use(id)
@@ -86,7 +91,8 @@ for gi = 1, ngroups do
           if raw then
             local u = c + j - 1
             local st, s, e, rep, seen, last = match(raw, '^(%a)|(%d+)|(%d+)|(%d+)|(%d+)|(%d+)|')
-            kst[u], ks[u], ke[u], krep[u], kseen[u], klast[u] = st, tonumber(s), tonumber(e), tonumber(rep), tonumber(seen), tonumber(last)
+            kst[u], ks[u], ke[u], krep[u], klast[u] = st, tonumber(s), tonumber(e), tonumber(rep), tonumber(last)
+            kss[u], kes[u], kseens[u], klasts[u] = s, e, seen, last
           end
         end
       end
@@ -100,7 +106,8 @@ for gi = 1, ngroups do
   local function open(s)
     use(cand)
     status, nalerts, firing, repeats, started, lastEnd = 'open', 0, 0, 0, s, 0
-    kst, ks, ke, krep, kseen, klast, dirty = {}, {}, {}, {}, {}, {}, {}
+    kst, ks, ke, krep, klast, dirty = {}, {}, {}, {}, {}, {}
+    kss, kes, kseens, klasts = {}, {}, {}, {}
     opened = true
   end
 
@@ -117,34 +124,36 @@ for gi = 1, ngroups do
       local kind = nil
       if not known then
         kind = 'added'
-        kst[u], ks[u], ke[u], krep[u], kseen[u], klast[u] = st, s, e, 0, now, now
+        kst[u], ks[u], ke[u], krep[u], klast[u] = st, s, e, 0, now
+        kss[u], kes[u], kseens[u], klasts[u] = sss[i], ess[i], nows, nows
         nalerts = nalerts + 1
         if st == 'f' then firing = firing + 1 end
         if s < started then started = s end
       elseif known == 'f' and st == 'f' then
         if s > ks[u] or (s == ks[u] and win >= 0 and now - klast[u] >= win) then
           kind = 'repeated'
-          krep[u], klast[u] = krep[u] + 1, now
-          if s > ks[u] then ks[u] = s end
+          krep[u], klast[u], klasts[u] = krep[u] + 1, now, nows
+          if s > ks[u] then ks[u], kss[u] = s, sss[i] end
           repeats = repeats + 1
         end
       elseif known == 'f' then
         if e >= ks[u] then
           kind = 'resolved'
-          kst[u], ke[u], klast[u] = 'r', e, now
+          kst[u], ke[u], klast[u], kes[u], klasts[u] = 'r', e, now, ess[i], nows
           firing = firing - 1
         end
       elseif st == 'f' and s > ks[u] and s >= ke[u] then
         kind = 'repeated'
         kst[u], ks[u], ke[u], klast[u], krep[u] = 'f', s, 0, now, krep[u] + 1
+        kss[u], kes[u], klasts[u] = sss[i], '0', nows
         firing, repeats = firing + 1, repeats + 1
       end
       if kind then
         dirty[u] = i
         -- the card without its closing brace, completed with the state after the change
         local x, rest = xs[i], rests[i]
-        local sm = sub(x, rest, find(x, '\\n', rest, true) - 2) .. ',"startsAt":' .. fmt(ks[u])
-          .. ((kst[u] == 'r') and (',"status":"resolved","endsAt":' .. fmt(ke[u]) .. '}') or ',"status":"firing"}')
+        local sm = sub(x, rest, find(x, '\\n', rest, true) - 2) .. ',"startsAt":' .. kss[u]
+          .. ((kst[u] == 'r') and (',"status":"resolved","endsAt":' .. kes[u] .. '}') or ',"status":"firing"}')
         if kind == 'added' then added[#added + 1] = sm elseif kind == 'repeated' then repeated[#repeated + 1] = sm end
         if kst[u] == 'r' then
           resolved[#resolved + 1] = sm
@@ -161,15 +170,15 @@ for gi = 1, ngroups do
       for u, i in pairs(dirty) do
         local x = xs[i]
         flat[#flat + 1] = uniq[u]
-        flat[#flat + 1] = kst[u] .. '|' .. fmt(ks[u]) .. '|' .. fmt(ke[u]) .. '|' .. fmt(krep[u]) .. '|'
-          .. fmt(kseen[u]) .. '|' .. fmt(klast[u]) .. '|' .. sub(x, find(x, '\\n', rests[i], true) + 1)
+        flat[#flat + 1] = kst[u] .. '|' .. kss[u] .. '|' .. kes[u] .. '|' .. krep[u] .. '|'
+          .. kseens[u] .. '|' .. klasts[u] .. '|' .. sub(x, find(x, '\\n', rests[i], true) + 1)
       end
       for c = 1, #flat, 1000 do redis.call('HSET', ak, unpack(flat, c, math.min(c + 999, #flat))) end
       local fields = { 'alerts', nalerts, 'firing', firing, 'repeats', repeats,
-        'startedAt', fmt(started), 'lastEnd', fmt(lastEnd), 'updatedAt', fmt(now) }
+        'startedAt', fmt(started), 'lastEnd', fmt(lastEnd), 'updatedAt', nows }
       if opened then
         local more = { 'id', id, 'key', k, 'source', src, 'group', grp, 'playbook', pb, 'trigger', ti,
-          'triggerDescription', td, 'title', title, 'status', 'open', 'openedAt', fmt(now) }
+          'triggerDescription', td, 'title', title, 'status', 'open', 'openedAt', nows }
         for _, v in ipairs(more) do fields[#fields + 1] = v end
         redis.call('SET', mapkey, id)
         redis.call('ZADD', p .. 'incidents:open', now, id)
@@ -189,7 +198,7 @@ for gi = 1, ngroups do
 
       local head = '{"incidentId":"' .. id .. '","playbookId":' .. ((pb ~= '') and ('"' .. pb .. '"') or 'null')
         .. ',"source":"' .. src .. '","group":' .. cjson.encode(grp) .. ',"title":' .. title
-        .. ',"at":' .. fmt(now) .. ',"type":"'
+        .. ',"at":' .. nows .. ',"type":"'
       local function emit(kind, list, extra)
         events[#events + 1] = { kind, id .. ' ' .. gi, head .. kind .. '","alerts":[' .. concat(list, ',') .. ']' .. extra .. '}' }
       end
