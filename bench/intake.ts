@@ -183,8 +183,15 @@ async function main(): Promise<void> {
   console.log(
     `${'server'.padEnd(16)}${'requests/s'.padStart(12)}${'alerts/s'.padStart(12)}${'p50 ms'.padStart(10)}${'p99 ms'.padStart(10)}${'errors'.padStart(8)}`,
   );
-  console.log(row('bare node:http', b));
-  console.log(row('perfbot', p));
+  if (bareRuns.length > 0) console.log(row('bare node:http', b));
+  if (perfbotRuns.length > 0) console.log(row('perfbot', p));
+  if (values.only) {
+    // One server only (profiling): no comparison to make.
+    await app.close();
+    redis.disconnect();
+    await redisServer.stop();
+    return;
+  }
   const ratio = p.rps / b.rps;
   const perRound = perfbotRuns.map((run, i) => {
     const bareRun = bareRuns[i];
@@ -207,10 +214,7 @@ async function main(): Promise<void> {
   const stored = await countStored(redis);
   const sent = perfbotRuns.reduce(
     (n, run) => ({ groups: n.groups + run.groups, alerts: n.alerts + run.groupAlerts }),
-    {
-      groups: 0,
-      alerts: 0,
-    },
+    { groups: 0, alerts: 0 },
   );
   const all202 = perfbotRuns.every((run) => Object.keys(run.statuses).every((s) => s === '202'));
   const intact = stored.incidents === sent.groups && stored.alerts === sent.alerts;

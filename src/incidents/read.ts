@@ -34,7 +34,10 @@ export function readSummary(h: Record<string, string>): IncidentSummary | undefi
   return summary;
 }
 
-export function readIncident(hash: Record<string, string>, alerts: Record<string, string>): Incident | undefined {
+export function readIncident(
+  hash: Record<string, string>,
+  alerts: Record<string, string>,
+): Incident | undefined {
   const summary = readSummary(hash);
   if (!summary) return undefined;
   const list: IncidentAlert[] = [];

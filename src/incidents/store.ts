@@ -1,20 +1,17 @@
 // Incidents in Redis. `apply` runs one Lua script per webhook request (see script.ts), so
 // dedupe, grouping and resolution are decided inside Redis, never check-then-set in Node.
-import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import type { Alert, AlertBatch } from '../alerts/schema.js';
+import type { AlertBatch } from '../alerts/schema.js';
 import { StoreUnavailableError } from '../errors.js';
 import type { RouteDecision } from '../playbooks/route.js';
-import {
-  eventsStreamKey,
-  type IncidentEvent,
-  type IncidentEventListener,
-  type IncidentEventType,
-  scriptEvent,
-} from './events.js';
+import { type ApplyResult, buildApplyArgs, incidentKey, readApplyReply } from './apply-args.js';
+import { eventsStreamKey, type IncidentEventListener } from './events.js';
 import { readIncident, readSummary } from './read.js';
 import { APPLY_ALERTS_LUA } from './script.js';
 import { INCIDENT_ID, type Incident, type IncidentSummary, type ThreadRef } from './types.js';
+
+export type { ApplyResult, Transition } from './apply-args.js';
+export { incidentKey, newIncidentId } from './apply-args.js';
 
 export interface IncidentStoreOptions {
   redis: Redis;
@@ -33,24 +30,6 @@ export interface IncidentStoreOptions {
   streamMaxLen?: number;
   /** A request that Redis has not answered in this time fails (503, the sender retries). */
   timeoutMs?: number;
-}
-
-/** What an event says, known without parsing it. */
-export interface Transition {
-  type: IncidentEventType;
-  incidentId: string;
-  playbookId: string | null;
-  /** The trigger that routed the incident's alerts, for `opened`. */
-  trigger: string | null;
-  streamId: string;
-}
-
-export interface ApplyResult {
-  /** Incidents the request's alerts belong to, in order of first appearance. */
-  incidents: string[];
-  transitions: Transition[];
-  /** The full events (parsed on first access: the hot path needs only the transitions). */
-  readonly events: IncidentEvent[];
 }
 
 const SCRIPT = 'perfbotApplyAlerts';
@@ -72,16 +51,6 @@ interface PendingScript {
   args: (string | number)[];
   resolve: (reply: string[]) => void;
   reject: (err: unknown) => void;
-}
-
-// A random prefix per process and a counter: unique across replicas without drawing entropy on
-// every request (ids are identifiers, not secrets).
-const ID_PREFIX = Number.parseInt(randomUUID().slice(0, 8), 16).toString(36);
-let idCounter = 0;
-
-export function newIncidentId(now: Date): string {
-  idCounter = (idCounter + 1) % 2_176_782_336; // 36^6
-  return `inc-${now.getTime().toString(36)}-${ID_PREFIX}${idCounter.toString(36).padStart(6, '0')}`;
 }
 
 export class IncidentStore {
@@ -107,68 +76,14 @@ export class IncidentStore {
   /** Applies one request's alerts (decisions[i] routes alerts[i]) atomically. */
   async apply(batch: AlertBatch, decisions: readonly RouteDecision[]): Promise<ApplyResult> {
     if (batch.alerts.length === 0) return { incidents: [], transitions: [], events: [] };
-    const now = this.now();
-    // Alerts of one request that route to the same playbook form one group (one incident).
-    const groups = new Map<string, { decision: RouteDecision; alerts: Alert[] }>();
-    batch.alerts.forEach((alert, i) => {
-      const decision = decisions[i] ?? {};
-      const pb = decision.playbook?.id ?? '';
-      const g = groups.get(pb);
-      if (g) g.alerts.push(alert);
-      else groups.set(pb, { decision, alerts: [alert] });
+    const { args, decided } = buildApplyArgs(batch, decisions, {
+      prefix: this.prefix,
+      now: this.now(),
+      repeatWindowMs: this.options.repeatWindowMs ?? 30_000,
+      retentionMs: this.options.retentionMs ?? 30 * 86_400_000,
+      streamMaxLen: this.options.streamMaxLen ?? 100_000,
     });
-    // Only Alertmanager repeats a notification on purpose; the others never resend one.
-    const window = batch.source === 'alertmanager' ? (this.options.repeatWindowMs ?? 30_000) : -1;
-    const args: (string | number)[] = [
-      this.prefix,
-      now.getTime(),
-      Math.max(1, Math.round((this.options.retentionMs ?? 30 * 86_400_000) / 1000)),
-      this.options.streamMaxLen ?? 100_000,
-      groups.size,
-    ];
-    const decided: RouteDecision[] = [];
-    for (const [pb, { decision, alerts }] of groups) {
-      decided.push(decision);
-      args.push(
-        incidentKey(batch.source, batch.group, pb),
-        newIncidentId(now),
-        batch.source,
-        batch.group,
-        pb,
-        decision.trigger?.index ?? -1,
-        decision.trigger?.description ?? '',
-        window,
-        alerts.length,
-        JSON.stringify(alerts[0]?.name ?? ''),
-      );
-      for (const alert of alerts) pushAlertArgs(args, alert);
-    }
-    const reply = await this.runScript(args);
-    const incidents = reply[0] ? reply[0].split(' ') : [];
-    const transitions: Transition[] = [];
-    const raw: [string, string][] = [];
-    for (let i = 1; i + 2 < reply.length; i += 3) {
-      const streamId = reply[i] as string;
-      const [type, incidentId, groupIndex] = (reply[i + 1] as string).split(' ');
-      const decision = decided[Number(groupIndex) - 1];
-      transitions.push({
-        type: type as IncidentEventType,
-        incidentId: incidentId as string,
-        playbookId: decision?.playbook?.id ?? null,
-        trigger: decision?.trigger?.description ?? null,
-        streamId,
-      });
-      raw.push([streamId, reply[i + 2] as string]);
-    }
-    let events: IncidentEvent[] | undefined;
-    const result: ApplyResult = {
-      incidents,
-      transitions,
-      get events() {
-        events ??= raw.map(([id, json]) => scriptEvent(id, json));
-        return events;
-      },
-    };
+    const result = readApplyReply(await this.runScript(args), decided);
     if (this.listeners.size > 0) {
       for (const event of result.events) for (const listener of this.listeners) listener(event);
     }
@@ -178,9 +93,7 @@ export class IncidentStore {
   async get(id: string): Promise<Incident | undefined> {
     if (!INCIDENT_ID.test(id)) return undefined;
     const key = this.incidentKey(id);
-    const res = await this.guard(
-      this.redis.multi().hgetall(key).hgetall(`${key}:alerts`).exec(),
-    );
+    const res = await this.guard(this.redis.multi().hgetall(key).hgetall(`${key}:alerts`).exec());
     const [hash, alerts] = (res ?? []).map(([, v]) => v as Record<string, string>);
     return hash && alerts ? readIncident(hash, alerts) : undefined;
   }
@@ -290,35 +203,4 @@ export class IncidentStore {
       clearTimeout(timer);
     }
   }
-}
-
-/**
- * The key of the incident map: Redis keys are binary-safe, so the sender's group goes in as is
- * (no hashing on the hot path). It comes last, so no separator inside it can be ambiguous.
- */
-export function incidentKey(source: string, group: string, playbookId: string): string {
-  return `${source}:${playbookId || 'none'}:${group}`;
-}
-
-/**
- * One alert as one script argument (see script.ts). The stored alert JSON leaves out what the
- * state and the hash field already hold (status, times, fingerprint, source): fewer bytes for
- * Redis to copy on every request.
- */
-function pushAlertArgs(args: (string | number)[], alert: Alert): void {
-  // Built by concatenation around JSON-encoded values: the same JSON as stringifying objects,
-  // without allocating them (this runs for every alert of every request).
-  const fp = JSON.stringify(alert.fingerprint);
-  const name = JSON.stringify(alert.name);
-  let card = `{"fingerprint":${fp},"name":${name}`;
-  const severity = alert.labels.severity;
-  if (severity) card += `,"severity":${JSON.stringify(severity)}`;
-  const text = alert.annotations.summary ?? alert.annotations.description;
-  if (text) card += `,"summary":${JSON.stringify(text.length > 300 ? `${text.slice(0, 299)}…` : text)}`;
-  let stored = `{"name":${name},"labels":${JSON.stringify(alert.labels)},"annotations":${JSON.stringify(alert.annotations)}`;
-  if (alert.generatorURL !== undefined) stored += `,"generatorURL":${JSON.stringify(alert.generatorURL)}`;
-  if (alert.value !== undefined) stored += `,"value":${alert.value}`;
-  const startsMs = Date.parse(alert.startsAt);
-  const endsMs = alert.endsAt ? Date.parse(alert.endsAt) : 0;
-  args.push(`${fp}\n${alert.status === 'firing' ? 'f' : 'r'}\n${startsMs}\n${endsMs}\n${card}}\n${stored}}`);
 }
