@@ -264,6 +264,28 @@ describe('IncidentStore.apply', () => {
     expect(resolved.events.map((e) => e.type)).toEqual(['resolved']);
   });
 
+  it('keeps odd alert content intact: braces, quotes, an annotation named "labels", non-ASCII', async () => {
+    const odd = amAlert('odd', 'firing', {
+      name: 'Wärme "hoch"',
+      labels: { alertname: 'Wärme "hoch"', severity: 'crit},"labels":{' },
+      annotations: { summary: 'a},"labels":{"x":1}', labels: 'not the labels', description: '\n\u2028' },
+    });
+    const res = await s.apply(am([odd]));
+    const opened = res.events[0];
+    expect(opened?.alerts[0]).toMatchObject({
+      name: 'Wärme "hoch"',
+      severity: 'crit},"labels":{',
+      summary: 'a},"labels":{"x":1}',
+    });
+    expect(opened?.title).toBe('Wärme "hoch"');
+    const inc = await s.store.get(res.incidents[0] as string);
+    expect(inc?.alerts[0]).toMatchObject({
+      labels: odd.labels,
+      annotations: odd.annotations,
+      name: odd.name,
+    });
+  });
+
   it('writes every transition to the stream outbox, in order', async () => {
     await s.apply(am([amAlert('a', 'firing')]));
     await s.apply(am([amAlert('a', 'resolved')]));
