@@ -63,7 +63,12 @@ function consume(
     blockMs: 200,
     claimIdleMs,
   });
-  return { stop: async () => (ac.abort(), await done) };
+  return {
+    stop: async () => {
+      ac.abort();
+      await done;
+    },
+  };
 }
 
 describe('consumeIncidentEvents', () => {
