@@ -21,7 +21,11 @@ export async function resolveRedisUrl(
   const { hostname, port } = new URL(config.redisUrl);
   if (await isListening(hostname, Number(port || 6379))) return { url: config.redisUrl, embedded: undefined };
   const dir = options.dataDir ?? join(process.cwd(), '.perfbot', 'redis');
-  const embedded = await startEmbeddedRedis({ dir });
+  // On the default address itself, so `perfbot audit`, `worker`, `status` started beside it find
+  // it without REDIS_URL; a free port only if another process took that address meanwhile.
+  const embedded = await startEmbeddedRedis({ dir, port: Number(port || 6379) }).catch(() =>
+    startEmbeddedRedis({ dir }),
+  );
   log.warn(
     { url: embedded.url, pid: embedded.pid, dir },
     'REDIS_URL is not set and nothing answers on 127.0.0.1:6379: started a private redis-server (append-only file) for this process',

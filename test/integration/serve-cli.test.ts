@@ -91,6 +91,8 @@ describe.skipIf(!built)('perfbot serve (built CLI)', () => {
     expect(started?.dir).toBe(join(cwd, '.perfbot', 'redis'));
     expect((await fetch(`${address}/readyz`)).status).toBe(200);
     const port = Number(new URL(started?.url ?? '').port);
+    // On the default address, so other perfbot commands started beside it find it.
+    expect(port).toBe(6379);
     r.child.kill('SIGINT');
     expect(await r.exited).toBe(0);
     expect(await isListening('127.0.0.1', port)).toBe(false);
