@@ -6,6 +6,7 @@ import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import { AlertSource, AlertStatus } from '../alerts/schema.js';
 import type { Logger } from '../log.js';
+import { consumeStream } from '../redis/stream-consumer.js';
 
 /** An alert as events carry it: what identifies it, and its state after the transition. */
 export interface AlertSummary {
@@ -122,91 +123,16 @@ export interface ConsumeOptions {
   log?: Logger;
 }
 
-type Entry = [id: string, fields: string[] | null];
-
 /**
  * Reads the outbox through a consumer group until `signal` aborts, acknowledging each event
  * after its handler succeeds. Handlers should be idempotent by `streamId`: an event whose
  * acknowledgement was lost with its replica is handed to another one.
  */
-export async function consumeIncidentEvents(options: ConsumeOptions): Promise<void> {
-  const { group, consumer, signal } = options;
-  const key = eventsStreamKey(options.prefix);
-  // XREADGROUP BLOCK holds its connection, so it gets its own; it waits out Redis restarts.
-  const conn = options.redis.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null });
-  conn.on('error', () => {}); // reported through the failing commands below
-  const stop = () => conn.disconnect();
-  signal.addEventListener('abort', stop, { once: true });
-
-  const handle = async (entries: Entry[]) => {
-    for (const [id, fields] of entries) {
-      if (signal.aborted) return;
-      const json = fields ? fieldValue(fields, 'event') : undefined;
-      let event: IncidentEvent | undefined;
-      try {
-        event = json === undefined ? undefined : parseIncidentEvent(id, json);
-      } catch (err) {
-        options.log?.error({ err, streamId: id }, 'unreadable incident event skipped');
-      }
-      if (event) await options.handler(event); // a throw leaves it pending
-      await conn.xack(key, group, id);
-    }
-  };
-
-  try {
-    let backoff = 100;
-    while (!signal.aborted) {
-      try {
-        await ensureGroup(conn, key, group, options.startId ?? '0');
-        for (;;) {
-          if (signal.aborted) return;
-          const claimed = (await conn.xautoclaim(
-            key,
-            group,
-            consumer,
-            options.claimIdleMs ?? 60_000,
-            '0-0',
-            'COUNT',
-            options.count ?? 50,
-          )) as [string, Entry[]];
-          await handle(claimed[1]);
-          const res = (await conn.xreadgroup(
-            'GROUP',
-            group,
-            consumer,
-            'COUNT',
-            options.count ?? 50,
-            'BLOCK',
-            options.blockMs ?? 5000,
-            'STREAMS',
-            key,
-            '>',
-          )) as [string, Entry[]][] | null;
-          for (const [, entries] of res ?? []) await handle(entries);
-          backoff = 100;
-        }
-      } catch (err) {
-        if (signal.aborted) return;
-        options.log?.warn({ err, group, consumer }, 'incident event consumer retrying');
-        await new Promise((r) => setTimeout(r, backoff));
-        backoff = Math.min(backoff * 2, 5000);
-      }
-    }
-  } finally {
-    signal.removeEventListener('abort', stop);
-    conn.disconnect();
-  }
-}
-
-async function ensureGroup(conn: Redis, key: string, group: string, startId: string): Promise<void> {
-  try {
-    await conn.xgroup('CREATE', key, group, startId, 'MKSTREAM');
-  } catch (err) {
-    if (!String((err as Error).message).startsWith('BUSYGROUP')) throw err;
-  }
-}
-
-function fieldValue(fields: string[], name: string): string | undefined {
-  for (let i = 0; i + 1 < fields.length; i += 2) if (fields[i] === name) return fields[i + 1];
-  return undefined;
+export function consumeIncidentEvents(options: ConsumeOptions): Promise<void> {
+  return consumeStream({
+    ...options,
+    key: eventsStreamKey(options.prefix),
+    parse: parseIncidentEvent,
+    what: 'incident-events',
+  });
 }

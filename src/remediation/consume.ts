@@ -4,6 +4,7 @@
 // `streamId`.
 import type { Redis } from 'ioredis';
 import type { Logger } from '../log.js';
+import { consumeStream } from '../redis/stream-consumer.js';
 import { parseRemediationEvent, type RemediationEvent, remediationEventsKey } from './events.js';
 
 export interface ConsumeRemediationEventsOptions {
@@ -27,75 +28,11 @@ export interface ConsumeRemediationEventsOptions {
   log?: Logger;
 }
 
-type Entry = [id: string, fields: string[] | null];
-
-export async function consumeRemediationEvents(options: ConsumeRemediationEventsOptions): Promise<void> {
-  const { group, consumer, signal } = options;
-  const key = remediationEventsKey(options.prefix ?? 'perfbot:');
-  const conn = options.redis.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null });
-  conn.on('error', () => {}); // surfaced by the failing commands below
-  const stop = () => conn.disconnect();
-  signal.addEventListener('abort', stop, { once: true });
-
-  const handle = async (entries: Entry[]) => {
-    for (const [id, fields] of entries) {
-      if (signal.aborted) return;
-      const at = fields ? fields.indexOf('event') : -1;
-      const json = at >= 0 && at % 2 === 0 ? fields?.[at + 1] : undefined;
-      let event: RemediationEvent | undefined;
-      try {
-        event = json === undefined ? undefined : parseRemediationEvent(json);
-      } catch (err) {
-        options.log?.error({ err, streamId: id }, 'unreadable remediation event skipped');
-      }
-      if (event) await options.handler({ ...event, streamId: id });
-      await conn.xack(key, group, id);
-    }
-  };
-
-  try {
-    let backoff = 100;
-    while (!signal.aborted) {
-      try {
-        await conn.xgroup('CREATE', key, group, options.startId ?? '0', 'MKSTREAM').catch((err: Error) => {
-          if (!err.message.startsWith('BUSYGROUP')) throw err;
-        });
-        for (;;) {
-          if (signal.aborted) return;
-          const [, claimed] = (await conn.xautoclaim(
-            key,
-            group,
-            consumer,
-            options.claimIdleMs ?? 60_000,
-            '0-0',
-            'COUNT',
-            50,
-          )) as [string, Entry[]];
-          await handle(claimed);
-          const res = (await conn.xreadgroup(
-            'GROUP',
-            group,
-            consumer,
-            'COUNT',
-            50,
-            'BLOCK',
-            options.blockMs ?? 5000,
-            'STREAMS',
-            key,
-            '>',
-          )) as [string, Entry[]][] | null;
-          for (const [, entries] of res ?? []) await handle(entries);
-          backoff = 100;
-        }
-      } catch (err) {
-        if (signal.aborted) return;
-        options.log?.warn({ err, group, consumer }, 'remediation event consumer retrying');
-        await new Promise((r) => setTimeout(r, backoff));
-        backoff = Math.min(backoff * 2, 5000);
-      }
-    }
-  } finally {
-    signal.removeEventListener('abort', stop);
-    conn.disconnect();
-  }
+export function consumeRemediationEvents(options: ConsumeRemediationEventsOptions): Promise<void> {
+  return consumeStream({
+    ...options,
+    key: remediationEventsKey(options.prefix ?? 'perfbot:'),
+    parse: (streamId, json) => ({ ...parseRemediationEvent(json), streamId }),
+    what: 'remediation-events',
+  });
 }

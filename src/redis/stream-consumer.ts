@@ -1,0 +1,114 @@
+// Reads a Redis Stream outbox through a consumer group until `signal` aborts: each entry goes to
+// one consumer of the group, is acknowledged after its handler succeeds, and is claimed by
+// another consumer if its replica died before acknowledging (XAUTOCLAIM). Shared by the incident
+// and remediation outboxes; handlers should be idempotent by stream id.
+import type { Redis } from 'ioredis';
+import type { Logger } from '../log.js';
+
+export interface StreamConsumerOptions<T> {
+  /** Duplicated for the blocking read; the caller's client is not tied up. */
+  redis: Redis;
+  key: string;
+  /** One group per kind of reader ("chat", "audit"). */
+  group: string;
+  /** This replica's name within the group (hostname, pod name). */
+  consumer: string;
+  /** Decodes the entry's `event` field; a throw logs and skips the entry. */
+  parse: (streamId: string, json: string) => T;
+  /** Throw to leave the entry pending: it is retried (claimed) after `claimIdleMs`. */
+  handler: (event: T) => Promise<void> | void;
+  signal: AbortSignal;
+  /** Where a new group starts: "0" (everything still in the stream) or "$" (new entries only). */
+  startId?: string;
+  blockMs?: number;
+  count?: number;
+  /** A pending entry idle this long belonged to a consumer that died: take it over. */
+  claimIdleMs?: number;
+  log?: Logger;
+  /** Names the stream in log lines. */
+  what: string;
+}
+
+type Entry = [id: string, fields: string[] | null];
+
+export async function consumeStream<T>(options: StreamConsumerOptions<T>): Promise<void> {
+  const { key, group, consumer, signal } = options;
+  const count = options.count ?? 50;
+  // XREADGROUP BLOCK holds its connection, so it gets its own; it waits out Redis restarts.
+  const conn = options.redis.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null });
+  conn.on('error', () => {}); // surfaced by the failing commands below
+  const stop = () => conn.disconnect();
+  signal.addEventListener('abort', stop, { once: true });
+
+  const handle = async (entries: Entry[]) => {
+    for (const [id, fields] of entries) {
+      if (signal.aborted) return;
+      const json = fields ? fieldValue(fields, 'event') : undefined;
+      let event: T | undefined;
+      try {
+        event = json === undefined ? undefined : options.parse(id, json);
+      } catch (err) {
+        options.log?.error({ err, streamId: id, stream: options.what }, 'unreadable stream entry skipped');
+      }
+      if (event !== undefined) await options.handler(event); // a throw leaves it pending
+      await conn.xack(key, group, id);
+    }
+  };
+
+  try {
+    let backoff = 100;
+    while (!signal.aborted) {
+      try {
+        await ensureGroup(conn, key, group, options.startId ?? '0');
+        for (;;) {
+          if (signal.aborted) return;
+          const [, claimed] = (await conn.xautoclaim(
+            key,
+            group,
+            consumer,
+            options.claimIdleMs ?? 60_000,
+            '0-0',
+            'COUNT',
+            count,
+          )) as [string, Entry[]];
+          await handle(claimed);
+          const res = (await conn.xreadgroup(
+            'GROUP',
+            group,
+            consumer,
+            'COUNT',
+            count,
+            'BLOCK',
+            options.blockMs ?? 5000,
+            'STREAMS',
+            key,
+            '>',
+          )) as [string, Entry[]][] | null;
+          for (const [, entries] of res ?? []) await handle(entries);
+          backoff = 100;
+        }
+      } catch (err) {
+        if (signal.aborted) return;
+        options.log?.warn({ err, group, consumer, stream: options.what }, 'stream consumer retrying');
+        await new Promise((r) => setTimeout(r, backoff));
+        backoff = Math.min(backoff * 2, 5000);
+      }
+    }
+  } finally {
+    signal.removeEventListener('abort', stop);
+    conn.disconnect();
+  }
+}
+
+async function ensureGroup(conn: Redis, key: string, group: string, startId: string): Promise<void> {
+  try {
+    await conn.xgroup('CREATE', key, group, startId, 'MKSTREAM');
+  } catch (err) {
+    if (!String((err as Error).message).startsWith('BUSYGROUP')) throw err;
+  }
+}
+
+function fieldValue(fields: string[], name: string): string | undefined {
+  for (let i = 0; i + 1 < fields.length; i += 2) if (fields[i] === name) return fields[i + 1];
+  return undefined;
+}
