@@ -61,7 +61,8 @@ export async function propose(deps: ProposeDeps, input: ProposeInput): Promise<P
   }
   const now = (deps.now ?? (() => new Date()))();
   const definition = (deps.actions ?? ACTIONS)[remediation.action];
-  if (!definition) throw new InvalidInputError('action', `action ${remediation.action} has no registered implementation`);
+  if (!definition)
+    throw new InvalidInputError('action', `action ${remediation.action} has no registered implementation`);
   const port = deps.backends[definition.backend];
   if (port === undefined || port === null)
     throw new BackendNotConfiguredError(BACKEND_VARIABLE[definition.backend]);

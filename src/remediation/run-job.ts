@@ -87,7 +87,8 @@ export async function runRemediationJob(deps: RunJobDeps, job: RunJobInfo): Prom
 
   try {
     const definition = (deps.actions ?? ACTIONS)[proposal.action];
-    if (!definition) throw new InvalidInputError('action', `action ${proposal.action} has no registered implementation`);
+    if (!definition)
+      throw new InvalidInputError('action', `action ${proposal.action} has no registered implementation`);
     const port = deps.backends[definition.backend];
     if (port === undefined || port === null)
       throw new BackendNotConfiguredError(BACKEND_VARIABLE[definition.backend]);
