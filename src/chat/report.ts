@@ -36,10 +36,11 @@ const SEVERITY: Record<CheckStatus, number> = {
   skipped: 0,
 };
 
+/** A run where every check was skipped is "skipped", never "ok": nothing was looked at. */
 export function worstStatus(statuses: Iterable<CheckStatus>): CheckStatus {
-  let worst: CheckStatus = 'ok';
-  for (const s of statuses) if (SEVERITY[s] > SEVERITY[worst]) worst = s;
-  return worst;
+  let worst: CheckStatus | undefined;
+  for (const s of statuses) if (worst === undefined || SEVERITY[s] > SEVERITY[worst]) worst = s;
+  return worst ?? 'ok';
 }
 
 export function statusCounts(checks: readonly CheckResult[]): Record<CheckStatus, number> {

@@ -147,6 +147,7 @@ describe('buildReport', () => {
     expect(worstStatus(['error', 'warn'])).toBe('warn');
     expect(worstStatus(['unknown', 'error'])).toBe('error');
     expect(worstStatus([])).toBe('ok');
+    expect(worstStatus(['skipped', 'skipped'])).toBe('skipped');
   });
 });
 
