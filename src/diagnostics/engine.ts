@@ -8,6 +8,7 @@ import { type AnyCheckDefinition, CHECKS } from '../integrations/registry.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import { CHECK_PARAMS, type CheckKind, DNS1123_LABEL } from '../playbooks/kinds.js';
+import { resolvePlaceholders } from '../playbooks/placeholders.js';
 import type { Check, Playbook } from '../playbooks/schema.js';
 import { runCheckUntil } from './abort.js';
 import { type Diagnosis, decide } from './decide.js';
@@ -31,6 +32,8 @@ export interface RunDiagnosisOptions {
   signal?: AbortSignal;
   onProgress?: (result: CheckResult, done: number, total: number) => void;
   metrics?: Pick<Metrics, 'checksRun' | 'checkDuration'>;
+  /** Fills `${NAME}` placeholders in check parameters (default: the process environment). */
+  env?: Readonly<Record<string, string | undefined>>;
 }
 
 export interface DiagnosisRun {
@@ -61,6 +64,7 @@ export async function runDiagnosis(options: RunDiagnosisOptions): Promise<Diagno
   const checks = options.checks ?? CHECKS;
   const now = options.now ?? (() => new Date());
   const deadlineMs = options.deadlineMs ?? DEFAULT_DEADLINE_MS;
+  const env = options.env ?? process.env;
   const namespace = resolveNamespace(playbook, options.namespace);
   const target = { ...playbook.target, namespace };
   const startedAt = now();
@@ -106,7 +110,9 @@ export async function runDiagnosis(options: RunDiagnosisOptions): Promise<Diagno
   ): Promise<CheckResult> => {
     const started = performance.now();
     const elapsed = () => Math.round(performance.now() - started);
-    const params = CHECK_PARAMS[check.kind].safeParse(check.params);
+    const filled = resolvePlaceholders(check.params, env);
+    if (filled.missing.length > 0) return skippedResult(check, filled.missing.join(', '));
+    const params = CHECK_PARAMS[check.kind].safeParse(filled.value);
     if (!params.success) {
       const first = params.error.issues[0];
       return errorResult(check, `invalid params: ${first?.path.join('.') || ''} ${first?.message ?? ''}`, 0);

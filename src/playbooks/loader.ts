@@ -7,6 +7,7 @@ import { type Document, LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { PlaybookError, type PlaybookProblem } from '../errors.js';
 import { ACTION_PARAMS, CHECK_PARAMS } from './kinds.js';
+import { placeholdersIn, withStandIns } from './placeholders.js';
 import { type LoadedPlaybook, Playbook } from './schema.js';
 import { crossReferenceProblems } from './validate.js';
 
@@ -64,9 +65,16 @@ export function parsePlaybookText(text: string, file: string): ParsedFile {
 
   // Per-kind parameters, located under checks[i].params / remediations[i].params.
   playbook.checks.forEach((check, i) => {
-    const result = validateParams(CHECK_PARAMS[check.kind], check.params);
-    if (result.ok) check.params = result.value;
-    else
+    // Parameters with ${VAR} placeholders are checked with stand-ins and kept as written: the
+    // engine fills and validates them again when the check runs.
+    const templated = placeholdersIn(check.params).size > 0;
+    const result = validateParams(
+      CHECK_PARAMS[check.kind],
+      templated ? withStandIns(check.params) : check.params,
+    );
+    if (result.ok) {
+      if (!templated) check.params = result.value;
+    } else
       for (const [p, m, loc] of result.issues)
         at(['checks', i, 'params', ...loc], `${check.kind}: ${describe(p, m)}`);
   });

@@ -8,8 +8,9 @@ import { runDiagnosis } from '../../src/diagnostics/engine.js';
 import { BACKEND_VARIABLE, type BackendName, type CheckStatus } from '../../src/diagnostics/types.js';
 import type { AnyCheckDefinition } from '../../src/integrations/registry.js';
 import { silentLogger } from '../../src/log.js';
-import { CHECK_KINDS, type CheckKind } from '../../src/playbooks/kinds.js';
+import { CHECK_KINDS, CHECK_PARAMS, type CheckKind } from '../../src/playbooks/kinds.js';
 import { loadPlaybookDir } from '../../src/playbooks/loader.js';
+import { resolvePlaceholders } from '../../src/playbooks/placeholders.js';
 import type { LoadedPlaybook } from '../../src/playbooks/schema.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -27,6 +28,14 @@ const backendOf = (kind: CheckKind): BackendName =>
     : kind === 'azure.logs'
       ? 'azureLogs'
       : (kind.split('.')[0] as BackendName);
+/** The per-installation values the playbooks take from the environment (${VAR} placeholders). */
+const INSTALLATION = {
+  SENTINEL_S3_BUCKET: 'connector-logs',
+  SENTINEL_SUBSCRIPTION_ID: '11111111-2222-3333-4444-555555555555',
+  SENTINEL_RESOURCE_GROUP: 'security',
+  SENTINEL_WORKSPACE: 'sentinel',
+};
+
 const everyBackend = Object.fromEntries(Object.keys(BACKEND_VARIABLE).map((b) => [b, {}]));
 
 /** A value every threshold calls healthy: 0 for "above" limits, twice the limit for "below". */
@@ -42,7 +51,13 @@ function healthy(t: LoadedPlaybook['checks'][number]['thresholds']): number {
 async function diagnoseWith(playbookId: string, measured: Record<string, number>) {
   const pb = playbooks.get(playbookId);
   if (!pb) throw new Error(`no playbook ${playbookId}`);
-  const byKey = new Map(pb.checks.map((c) => [`${c.kind} ${JSON.stringify(c.params)}`, c]));
+  // Keyed by the parameters as the engine hands them over: placeholders filled, defaults applied.
+  const byKey = new Map(
+    pb.checks.map((c) => {
+      const params = CHECK_PARAMS[c.kind].parse(resolvePlaceholders(c.params, INSTALLATION).value);
+      return [`${c.kind} ${JSON.stringify(params)}`, c];
+    }),
+  );
   expect(byKey.size, 'every check of the playbook is distinguishable by kind and params').toBe(
     pb.checks.length,
   );
@@ -61,7 +76,13 @@ async function diagnoseWith(playbookId: string, measured: Record<string, number>
       },
     ]),
   );
-  const run = await runDiagnosis({ playbook: pb, backends: everyBackend, checks, log: silentLogger });
+  const run = await runDiagnosis({
+    playbook: pb,
+    backends: everyBackend,
+    checks,
+    log: silentLogger,
+    env: INSTALLATION,
+  });
   const statuses: Record<string, CheckStatus> = {};
   for (const c of run.checks) if (c.status !== 'ok') statuses[c.checkId] = c.status;
   return {
