@@ -18,8 +18,10 @@ checks:
       dimensions: { BucketName: "\${BUCKET}" }
 `;
 
+// biome-ignore lint/suspicious/noTemplateCurlyInString: the literal ${VAR} syntax is what is tested.
 describe('${VAR} placeholders in check parameters', () => {
   it('finds and fills them deep inside parameters, naming the unset ones', () => {
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: playbook placeholder syntax, not a template.
     const params = { a: 'x-${ONE}', b: [{ c: '${TWO}' }], d: 3 };
     expect([...placeholdersIn(params)]).toEqual(['ONE', 'TWO']);
     expect(resolvePlaceholders(params, { ONE: '1' }).missing).toEqual(['TWO']);
