@@ -1,7 +1,13 @@
 // The one registry of /perf subcommands, and the dispatcher both Slack and the CLI call:
 // `/perf <text>` → tokens → command → neutral reply. Unknown input gets a helpful answer.
 import { parseArgs } from 'node:util';
-import { type CommandContext, type CommandReply, type PerfCommand, reply } from '../src/chat/command.js';
+import {
+  type CommandContext,
+  type CommandReply,
+  incidentDirectory,
+  type PerfCommand,
+  reply,
+} from '../src/chat/command.js';
 import { message, note, text } from '../src/chat/message.js';
 import { renderPlain } from '../src/chat/plain.js';
 import { loadConfig } from '../src/config.js';
@@ -182,19 +188,7 @@ export async function chatCommandCli(
       invoker: { kind: 'cli', user: env.USER ?? 'cli' },
       now: () => new Date(),
       log: silentLogger,
-      incidents: store && {
-        listOpen: async (limit) =>
-          (await store.listOpen(limit)).map((i) => ({
-            id: i.id,
-            title: i.title,
-            playbookId: i.playbookId ?? undefined,
-            openedAtMs: Date.parse(i.openedAt),
-            alerts: i.alertCount,
-            firing: i.firingCount,
-            repeats: i.repeats,
-            thread: i.thread,
-          })),
-      },
+      incidents: store && incidentDirectory(store),
     };
     const r = await dispatch([name, ...args].join(' '), ctx);
     (r.exitCode === 0 ? io.out : io.err)(r.text ?? renderPlain(r.message));

@@ -1,6 +1,7 @@
 // What a /perf subcommand is: one file each under commands/, registered in commands/index.ts,
 // run the same way from Slack and from the CLI. A command returns a neutral ChatMessage; Slack
 // renders it as Block Kit, the terminal as text.
+import type { IncidentStore } from '../incidents/store.js';
 import type { Logger } from '../log.js';
 import type { PlaybookCatalog } from '../playbooks/catalog.js';
 import type { LoadedPlaybook } from '../playbooks/schema.js';
@@ -34,6 +35,23 @@ export interface IncidentListing {
 
 export interface IncidentDirectory {
   listOpen(limit: number): Promise<IncidentListing[]>;
+}
+
+/** The incident store seen as /perf status needs it (Slack and CLI alike). */
+export function incidentDirectory(store: Pick<IncidentStore, 'listOpen'>): IncidentDirectory {
+  return {
+    listOpen: async (limit) =>
+      (await store.listOpen(limit)).map((i) => ({
+        id: i.id,
+        title: i.title,
+        playbookId: i.playbookId ?? undefined,
+        openedAtMs: Date.parse(i.openedAt),
+        alerts: i.alertCount,
+        firing: i.firingCount,
+        repeats: i.repeats,
+        thread: i.thread,
+      })),
+  };
 }
 
 /** Slack: opens a thread in the channel and runs the diagnosis there, after the ack. */

@@ -19,7 +19,7 @@ import { consumeRemediationEvents } from '../remediation/consume.js';
 import type { DecideInput, DecideOutcome } from '../remediation/decide.js';
 import type { Proposal } from '../remediation/proposal.js';
 import { type ProposeDeps, proposeFromDiagnosis } from '../remediation/proposals.js';
-import type { CommandContext, Invoker } from './command.js';
+import { type CommandContext, type Invoker, incidentDirectory } from './command.js';
 import type { Diagnose, ProposeRemediations } from './diagnosis-thread.js';
 import { IncidentThreads } from './incident-threads.js';
 import { ChatRefs } from './refs.js';
@@ -135,19 +135,7 @@ export async function createChatRuntime(o: ChatRuntimeOptions): Promise<ChatRunt
     invoker,
     now: o.now,
     log: o.log,
-    incidents: {
-      listOpen: async (limit) =>
-        (await o.incidents.listOpen(limit)).map((i) => ({
-          id: i.id,
-          title: i.title,
-          playbookId: i.playbookId ?? undefined,
-          openedAtMs: Date.parse(i.openedAt),
-          alerts: i.alertCount,
-          firing: i.firingCount,
-          repeats: i.repeats,
-          thread: i.thread,
-        })),
-    },
+    incidents: incidentDirectory(o.incidents),
     audit: o.audit
       ? {
           lines: async ({ incident, limit }) =>
