@@ -16,15 +16,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import { createApp } from '../src/app.js';
+import { dispatch } from '../commands/index.js';
+import { type App, createApp } from '../src/app.js';
+import { createChat } from '../src/chat/runtime.js';
 import type { ChannelQueueOptions } from '../src/chat/slack/channel-queue.js';
-import { attachChat } from '../src/chat/wire.js';
 import { loadConfig } from '../src/config.js';
 import type { CheckDefinition } from '../src/diagnostics/types.js';
 import { silentLogger } from '../src/log.js';
 import { createMetrics } from '../src/metrics.js';
 import { startEmbeddedRedis } from '../src/redis/embedded.js';
 import { buildServer } from '../src/server.js';
+import { startResponse } from '../src/services.js';
 import { FakeSlack } from '../test/fakes/slack.js';
 
 const LATENCIES_MS = [50, 120, 200, 350, 500, 700, 1000];
@@ -100,30 +102,25 @@ async function main(): Promise<void> {
   });
   const backends = {
     prometheus: { baseUrl: `http://127.0.0.1:${(backend.address() as AddressInfo).port}` },
-    close: async () => {},
   };
-  const app = await createApp({
-    config,
-    log: silentLogger,
-    redisUrl: process.env.REDIS_URL ?? (redis?.url as string),
-    backends,
-    metrics: createMetrics({ defaultMetrics: false }),
-  });
   const prefix = `bench${Date.now()}:`;
+  const apps: App[] = [];
 
   const run = async (label: string, incidents: number, queue: ChannelQueueOptions, pauseMs: number) => {
-    const { IncidentStore } = await import('../src/incidents/store.js');
-    const runPrefix = `${prefix}${label}:`;
-    const incidentStore = new IncidentStore({ redis: app.redis, prefix: runPrefix });
-    app.incidents = incidentStore;
-    const chat = await attachChat(app, {
-      prefix: runPrefix,
-      incidents: incidentStore,
+    // A whole bot per run, on its own key prefix: intake, response layer, Slack renderer.
+    const app = await createApp({
+      config,
+      log: silentLogger,
+      redisUrl: process.env.REDIS_URL ?? (redis?.url as string),
+      prefix: `${prefix}${label}:`,
+      backends,
       checks: { 'prometheus.query': loopbackCheck },
-      consumer: 'bench',
-      slack: { queue },
+      metrics: createMetrics({ defaultMetrics: false }),
     });
-    const server = await buildServer(app);
+    apps.push(app);
+    const chat = await createChat(app, { dispatch, consumer: 'bench', slack: { queue } });
+    const server = await buildServer(app, { routes: chat.routes });
+    const response = startResponse(app, 'bench');
     const url = await server.listen({ port: 0, host: '127.0.0.1' });
     await chat.start();
     const rootMs: number[] = [];
@@ -193,11 +190,12 @@ async function main(): Promise<void> {
       }
       rootMs.push(root.t - accepted);
       reportMs.push(report.t - accepted);
-      await chat.threads.idle();
+      await chat.idle();
       if (pauseMs > 0) await new Promise((r) => setTimeout(r, pauseMs));
     }
     await server.close();
     await chat.stop();
+    await response.stop();
     const fmt = (xs: number[]) =>
       `p50 ${percentile(xs, 50).toFixed(1)} ms, p95 ${percentile(xs, 95).toFixed(1)} ms, max ${Math.max(...xs).toFixed(1)} ms`;
     console.log(`\n${label}: ${incidents} incidents, one at a time`);
@@ -225,7 +223,7 @@ async function main(): Promise<void> {
     );
     console.log(`\nSlack writes in total: ${writes.length} (${slack.uploads.size} chart uploads)`);
   } finally {
-    await app.close();
+    for (const app of apps) await app.close();
     await slack.stop();
     backend.close();
     await redis?.stop();

@@ -135,7 +135,6 @@ async function main(): Promise<void> {
     redis,
     catalog,
     metrics: createMetrics(),
-    backends: { close: async () => {} },
     now,
     incidents,
   });

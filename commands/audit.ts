@@ -1,7 +1,10 @@
 // `perfbot audit [--incident ID] [--verify]` and `/perf audit [incident]`: the trail as readable
 // lines, or the chain check. Pure over the store, so the CLI and Slack share it.
-import type { TrailFilter } from '../src/audit/trail.js';
+import { AuditTrail, type TrailFilter } from '../src/audit/trail.js';
 import type { AuditEntry, VerifyResult } from '../src/audit/types.js';
+import type { Config } from '../src/config.js';
+import { silentLogger } from '../src/log.js';
+import { connectOnce, type Io } from './io.js';
 
 export interface AuditStore {
   readTrail(filter?: TrailFilter): Promise<AuditEntry[]>;
@@ -66,4 +69,42 @@ function formatDetails(details: Record<string, unknown>): string {
       return `${k}=${/\s/.test(short) ? JSON.stringify(short) : short}`;
     })
     .join(' ');
+}
+
+export interface AuditCliOptions {
+  incident?: string | undefined;
+  verify?: boolean | undefined;
+  json?: boolean | undefined;
+  /** Key prefix of perfbot's Redis keys (tests use their own). */
+  prefix?: string | undefined;
+}
+
+/** `perfbot audit`: connects to perfbot's Redis, prints the trail or the chain check. */
+export async function auditCli(config: Config, options: AuditCliOptions, io: Io): Promise<number> {
+  const redis = await connectOnce(config.redisUrl);
+  try {
+    // The trail is only read here; the logger would otherwise echo nothing useful.
+    const store = new AuditTrail({ redis, prefix: options.prefix, log: silentLogger });
+    if (options.json && !options.verify) {
+      for (const entry of await store.readTrail(
+        options.incident ? { incident: options.incident } : undefined,
+      ))
+        io.out(JSON.stringify(entry));
+      return 0;
+    }
+    const { lines, ok } = await auditCommand({ store, incident: options.incident, verify: options.verify });
+    if (options.json) io.out(JSON.stringify({ ok, lines }));
+    else for (const line of lines) (ok ? io.out : io.err)(line);
+    return ok ? 0 : 1;
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/** `/perf audit`: the latest lines of the trail, of one incident or of all. */
+export async function auditLines(
+  store: AuditStore,
+  filter: { incident?: string | undefined; limit: number },
+): Promise<string[]> {
+  return (await auditCommand({ store, incident: filter.incident, limit: filter.limit })).lines;
 }

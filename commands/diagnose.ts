@@ -1,24 +1,22 @@
 // `perfbot diagnose <playbook|alias> [--namespace NS] [--json]` and, through diagnoseCommand,
 // `/perf diagnose`. The command runs whatever it can and reports what it found: exit 0 whatever
 // the verdict; only an unknown playbook, a bad namespace or bad configuration exit 1.
-import { parseArgs } from 'node:util';
 import { buildReport, type DiagnosisReport } from '../src/chat/report.js';
 import { renderProgressLine, renderReportText } from '../src/chat/text.js';
 import { loadConfig } from '../src/config.js';
 import { runDiagnosis } from '../src/diagnostics/engine.js';
-import type { BackendName, CheckResult } from '../src/diagnostics/types.js';
+import type { CheckResult } from '../src/diagnostics/types.js';
 import { PerfbotError } from '../src/errors.js';
-import { createBackends } from '../src/integrations/backends.js';
-import type { AnyCheckDefinition } from '../src/integrations/registry.js';
+import { type BackendSource, createBackends } from '../src/integrations/backends.js';
+import { type CheckSource, createRegistry } from '../src/integrations/registry.js';
 import { createLogger, type Logger } from '../src/log.js';
 import type { Metrics } from '../src/metrics.js';
 import { PlaybookCatalog } from '../src/playbooks/catalog.js';
-import type { CheckKind } from '../src/playbooks/kinds.js';
 import { loadPlaybooksOrThrow } from '../src/playbooks/loader.js';
 
 export interface DiagnoseOptions {
   catalog: PlaybookCatalog;
-  backends: Partial<Record<BackendName, unknown>>;
+  backends: BackendSource;
   /** Playbook id or alias, as typed. */
   name: string;
   namespace?: string | undefined;
@@ -28,8 +26,8 @@ export interface DiagnoseOptions {
   deadlineMs?: number;
   signal?: AbortSignal;
   metrics?: Pick<Metrics, 'checksRun' | 'checkDuration'>;
-  /** The registry by default; tests and the benchmark pass their own. */
-  checks?: Partial<Record<CheckKind, AnyCheckDefinition>>;
+  /** The registry (integrations load on demand); tests and the benchmark pass their own. */
+  checks: CheckSource;
 }
 
 /** Throws PlaybookNotFoundError (unknown name) or InvalidInputError (bad namespace). */
@@ -64,23 +62,19 @@ export interface CliIo {
   isTTY: boolean;
 }
 
-const USAGE = 'usage: perfbot diagnose <playbook|alias> [--namespace NS] [--json]';
+export interface DiagnoseCliOptions {
+  name: string;
+  namespace?: string | undefined;
+  json?: boolean | undefined;
+  verbose?: boolean | undefined;
+}
 
 export async function diagnoseCli(
-  args: string[],
+  options: DiagnoseCliOptions,
   io: CliIo,
   env: Readonly<Record<string, string | undefined>> = process.env,
 ): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: { namespace: { type: 'string', short: 'n' }, json: { type: 'boolean', default: false } },
-  });
-  const name = positionals[0];
-  if (!name || positionals.length > 1) {
-    io.err(USAGE);
-    return 2;
-  }
+  const { name } = options;
   const config = loadConfig(env);
   // Logs go to stderr so stdout carries only the report (or its JSON); quiet unless asked.
   const log = createLogger({
@@ -97,12 +91,13 @@ export async function diagnoseCli(
     const report = await diagnoseCommand({
       catalog,
       backends,
+      checks: createRegistry(),
       name,
-      namespace: values.namespace,
+      namespace: options.namespace,
       log,
       onProgress: io.isTTY ? (r, done, total) => io.err(renderProgressLine(r, done, total)) : undefined,
     });
-    io.out(values.json ? JSON.stringify(report, null, 2) : renderReportText(report));
+    io.out(options.json ? JSON.stringify(report, null, 2) : renderReportText(report));
     return 0;
   } catch (err) {
     if (err instanceof PerfbotError) {

@@ -16,8 +16,8 @@ import { silentLogger } from '../src/log.js';
 import { editDistance, PlaybookCatalog } from '../src/playbooks/catalog.js';
 import { DNS1123_LABEL } from '../src/playbooks/kinds.js';
 import { loadPlaybooksOrThrow } from '../src/playbooks/loader.js';
-import { createRedis } from '../src/redis/connect.js';
 import { helpCommand } from './help.js';
+import { connectOnce, type Io } from './io.js';
 import { listCommand } from './list.js';
 import { statusCommand } from './status.js';
 
@@ -168,19 +168,18 @@ function unknownCommand(name: string, args: string[], ctx: CommandContext): Comm
 }
 
 /**
- * `perfbot list` and `perfbot status`: the same commands as /perf, printed as text. Only
- * `status` needs Redis (the incident store); `list` needs nothing but the playbooks.
+ * `perfbot list` and `perfbot status`: the same commands as /perf, printed as text (or the
+ * reply's data as JSON). Only `status` needs Redis; `list` needs nothing but the playbooks.
  */
 export async function chatCommandCli(
   name: 'list' | 'status',
-  args: string[],
-  io: { out(text: string): void; err(text: string): void },
+  options: { json?: boolean | undefined },
+  io: Io,
   env: Readonly<Record<string, string | undefined>> = process.env,
 ): Promise<number> {
   const config = loadConfig(env);
   const catalog = new PlaybookCatalog(await loadPlaybooksOrThrow(config.playbooksDir));
-  const redis = name === 'status' ? createRedis(config.redisUrl, { enableOfflineQueue: true }) : undefined;
-  redis?.on('error', () => {}); // the failing command below says what went wrong
+  const redis = name === 'status' ? await connectOnce(config.redisUrl) : undefined;
   try {
     const store = redis ? new IncidentStore({ redis, timeoutMs: 3000 }) : undefined;
     const ctx: CommandContext = {
@@ -190,8 +189,9 @@ export async function chatCommandCli(
       log: silentLogger,
       incidents: store && incidentDirectory(store),
     };
-    const r = await dispatch([name, ...args].join(' '), ctx);
-    (r.exitCode === 0 ? io.out : io.err)(r.text ?? renderPlain(r.message));
+    const r = await dispatch(name, ctx);
+    if (options.json && r.data !== undefined) io.out(JSON.stringify(r.data, null, 2));
+    else (r.exitCode === 0 ? io.out : io.err)(r.text ?? renderPlain(r.message));
     return r.exitCode;
   } finally {
     redis?.disconnect();

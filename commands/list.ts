@@ -17,8 +17,23 @@ export const listCommand: PerfCommand = {
       message(
         `${playbooks.length} playbooks: ${playbooks.map((p) => p.id).join(', ')}`,
         ...parts,
-        note('Run one with /perf diagnose <playbook|alias> [namespace]'),
+        note(
+          ctx.invoker.kind === 'slack'
+            ? 'Run one with /perf diagnose <playbook|alias> [namespace]'
+            : 'Run one with: perfbot diagnose <playbook|alias> [--namespace NS]',
+        ),
       ),
+      {
+        data: playbooks.map((pb) => ({
+          id: pb.id,
+          title: pb.title,
+          aliases: pb.aliases,
+          namespace: pb.target.namespace,
+          checks: pb.checks.length,
+          remediations: pb.remediations.length,
+          triggers: pb.triggers,
+        })),
+      },
     );
   },
 };

@@ -18,7 +18,8 @@ export const statusCommand: PerfCommand = {
       );
     }
     const open = await ctx.incidents.listOpen(LIMIT + 1);
-    if (open.length === 0) return reply(message('No open incidents', note('No open incidents.')));
+    if (open.length === 0)
+      return reply(message('No open incidents', note('No open incidents.')), { data: [] });
     const now = ctx.now().getTime();
     const items: Item[] = open.slice(0, LIMIT).map((i) => {
       const where = i.thread
@@ -38,6 +39,18 @@ export const statusCommand: PerfCommand = {
         list(items, 'Open incidents'),
         ...more,
       ),
+      {
+        data: open.slice(0, LIMIT).map((i) => ({
+          id: i.id,
+          title: i.title,
+          playbook: i.playbookId ?? null,
+          openedAt: new Date(i.openedAtMs).toISOString(),
+          alerts: i.alerts,
+          firing: i.firing,
+          repeats: i.repeats,
+          thread: i.thread ?? null,
+        })),
+      },
     );
   },
 };

@@ -1,64 +1,137 @@
-// Composition root: builds every long-lived dependency once from Config, so `serve`, `worker`,
-// the CLI commands and the tests assemble the same bot.
+// Composition root: builds every long-lived dependency once, fully, from Config — `serve`,
+// `worker`, the CLI commands and the tests assemble the same bot. Nothing here starts work;
+// the processes in commands/ decide which loops run (src/run.ts).
 import { once } from 'node:events';
-import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
+import type { SnsVerifier } from './alerts/sns.js';
+import { AuditTrail } from './audit/trail.js';
 import type { Config } from './config.js';
 import { IncidentStore } from './incidents/store.js';
-import { type Backends, createBackends } from './integrations/backends.js';
+import { type BackendSource, type Backends, createBackends, toBackends } from './integrations/backends.js';
+import { type ActionSource, type CheckSource, createRegistry } from './integrations/registry.js';
 import type { Logger } from './log.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { PlaybookCatalog } from './playbooks/catalog.js';
 import { loadPlaybooksOrThrow } from './playbooks/loader.js';
 import { createRedis } from './redis/connect.js';
+import { RemediationService } from './remediation/service.js';
+import { DiagnosisStore } from './response/diagnoses.js';
+import { ResponseEvents } from './response/events.js';
+import { Responder } from './response/responder.js';
 
-export interface AppDeps {
+export interface App {
   config: Config;
   log: Logger;
   redis: Redis;
+  /** For BullMQ's own connections. */
+  redisUrl: string;
+  /** Redis key prefix of everything perfbot stores. */
+  prefix: string;
   catalog: PlaybookCatalog;
   metrics: Metrics;
   backends: Backends;
+  checks: CheckSource;
+  actions: ActionSource;
   now: () => Date;
-  /** Incidents in Redis (src/incidents/store.ts); built from `redis` when absent. */
-  incidents?: IncidentStore;
-  /** Outbound HTTP for SNS certificates and confirmations; globalThis.fetch when absent. */
-  fetch?: typeof globalThis.fetch;
-  /** The chat layer (src/chat/runtime.ts): mounts POST /slack/events when Slack is over HTTP. */
-  chat?: { routes(server: FastifyInstance): Promise<void> };
+  incidents: IncidentStore;
+  audit: AuditTrail;
+  remediation: RemediationService;
+  diagnoses: DiagnosisStore;
+  responseEvents: ResponseEvents;
+  response: Responder;
+  /** Outbound HTTP for SNS certificates and confirmations. */
+  fetch: typeof globalThis.fetch;
+  snsVerifier?: SnsVerifier | undefined;
+  close(): Promise<void>;
 }
 
 export interface AppOptions {
   config: Config;
   log: Logger;
   redisUrl: string;
-  metrics?: Metrics;
-  catalog?: PlaybookCatalog;
-  backends?: Backends;
-  now?: () => Date;
+  prefix?: string | undefined;
+  metrics?: Metrics | undefined;
+  catalog?: PlaybookCatalog | undefined;
+  /** Fixed ports (tests, benchmarks); the configured back ends, built on first use, otherwise. */
+  backends?: BackendSource | undefined;
+  /** Fixed implementations (tests); the registry, loading integrations on demand, otherwise. */
+  checks?: CheckSource | undefined;
+  actions?: ActionSource | undefined;
+  now?: (() => Date) | undefined;
+  fetch?: typeof globalThis.fetch | undefined;
+  snsVerifier?: SnsVerifier | undefined;
+  /** Remediation job retries (tests shorten them). */
+  remediation?: { attempts?: number; backoffMs?: number } | undefined;
+  diagnosisDeadlineMs?: number | undefined;
 }
 
-export async function createApp(options: AppOptions): Promise<AppDeps & { close(): Promise<void> }> {
+export async function createApp(options: AppOptions): Promise<App> {
+  const { config, log } = options;
   // Invalid playbooks stop the start-up: running with half a runbook is worse than not running.
-  const catalog =
-    options.catalog ?? new PlaybookCatalog(await loadPlaybooksOrThrow(options.config.playbooksDir));
+  const catalog = options.catalog ?? new PlaybookCatalog(await loadPlaybooksOrThrow(config.playbooksDir));
+  const prefix = options.prefix ?? 'perfbot:';
   const redis = createRedis(options.redisUrl);
-  redis.on('error', (err) => options.log.warn({ err }, 'redis connection error'));
+  redis.on('error', (err) => log.debug({ err }, 'redis connection error'));
   await Promise.race([once(redis, 'ready'), new Promise((r) => setTimeout(r, 3000))]);
-  const backends = options.backends ?? createBackends(options.config, options.log);
-  const deps: AppDeps = {
-    config: options.config,
-    log: options.log,
+  const now = options.now ?? (() => new Date());
+  const metrics = options.metrics ?? createMetrics();
+  const backends = options.backends ? toBackends(options.backends) : createBackends(config, log);
+  const registry = createRegistry();
+  const checks = options.checks ?? registry;
+  const actions = options.actions ?? registry;
+  const audit = new AuditTrail({ redis, prefix, log, now });
+  const incidents = new IncidentStore({ redis, prefix, now });
+  const remediation = new RemediationService({
     redis,
-    catalog,
-    metrics: options.metrics ?? createMetrics(),
+    redisUrl: options.redisUrl,
+    prefix,
+    config,
     backends,
-    now: options.now ?? (() => new Date()),
-  };
-  deps.incidents = new IncidentStore({ redis, now: deps.now });
+    actions,
+    log,
+    now,
+    audit,
+    ...options.remediation,
+  });
+  const diagnoses = new DiagnosisStore(redis, prefix);
+  const responseEvents = new ResponseEvents({ redis, prefix, log });
+  const response = new Responder({
+    incidents,
+    catalog,
+    checks,
+    backends,
+    diagnoses,
+    events: responseEvents,
+    audit,
+    propose: (input) => remediation.proposeFromDiagnosis(input),
+    log,
+    now,
+    metrics,
+    deadlineMs: options.diagnosisDeadlineMs,
+  });
   return {
-    ...deps,
+    config,
+    log,
+    redis,
+    redisUrl: options.redisUrl,
+    prefix,
+    catalog,
+    metrics,
+    backends,
+    checks,
+    actions,
+    now,
+    incidents,
+    audit,
+    remediation,
+    diagnoses,
+    responseEvents,
+    response,
+    fetch: options.fetch ?? globalThis.fetch,
+    snsVerifier: options.snsVerifier,
     close: async () => {
+      await response.idle();
+      await remediation.close();
       await backends.close();
       redis.disconnect();
     },

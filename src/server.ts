@@ -1,9 +1,22 @@
-// HTTP wiring only: routes → handlers. Everything the handlers need arrives in AppDeps.
+// HTTP wiring only: routes → handlers. Everything the handlers need arrives in ServerDeps (the
+// composition root's App fits); a chat surface that serves HTTP (Slack's events endpoint)
+// mounts its routes through `routes`.
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
-import { registerAlertRoutes } from './alerts/routes.js';
-import type { AppDeps } from './app.js';
+import type { Redis } from 'ioredis';
+import { type AlertRouteDeps, registerAlertRoutes } from './alerts/routes.js';
+import type { Config } from './config.js';
 
-export async function buildServer(deps: AppDeps): Promise<FastifyInstance> {
+export interface ServerDeps extends AlertRouteDeps {
+  config: AlertRouteDeps['config'] & Pick<Config, 'bodyLimit'>;
+  redis: Pick<Redis, 'ping'>;
+}
+
+export interface ServerOptions {
+  /** More routes (POST /slack/events when Slack is served over HTTP). */
+  routes?: ((server: FastifyInstance) => Promise<void>) | undefined;
+}
+
+export async function buildServer(deps: ServerDeps, options: ServerOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: deps.log.child({ component: 'http' }) as FastifyBaseLogger,
     bodyLimit: deps.config.bodyLimit,
@@ -34,7 +47,7 @@ export async function buildServer(deps: AppDeps): Promise<FastifyInstance> {
   });
 
   await registerAlertRoutes(app, deps);
-  await deps.chat?.routes(app);
+  await options.routes?.(app);
 
   return app;
 }

@@ -5,7 +5,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../config.js';
 import { InvalidInputError, PerfbotError, StoreUnavailableError, UnauthorizedError } from '../errors.js';
-import { IncidentStore } from '../incidents/store.js';
+import type { IncidentStore } from '../incidents/store.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import type { PlaybookCatalog } from '../playbooks/catalog.js';
@@ -23,8 +23,7 @@ export interface AlertRouteDeps {
   catalog: PlaybookCatalog;
   metrics: Metrics;
   now: () => Date;
-  redis: import('ioredis').Redis;
-  incidents?: IncidentStore;
+  incidents: IncidentStore;
   /** For SNS certificates and subscription confirmations. */
   fetch?: typeof globalThis.fetch;
   snsVerifier?: SnsVerifier;
@@ -37,8 +36,7 @@ declare module 'fastify' {
 }
 
 export async function registerAlertRoutes(app: FastifyInstance, deps: AlertRouteDeps): Promise<void> {
-  const incidents = deps.incidents ?? new IncidentStore({ redis: deps.redis, now: deps.now });
-  const intake = { catalog: deps.catalog, incidents, metrics: deps.metrics, log: deps.log };
+  const intake = { catalog: deps.catalog, incidents: deps.incidents, metrics: deps.metrics, log: deps.log };
   if (deps.config.webhookToken === undefined) {
     deps.log.warn(
       'PERFBOT_WEBHOOK_TOKEN is not set: /alerts/alertmanager and /alerts/azure-monitor accept unauthenticated requests',

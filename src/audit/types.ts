@@ -7,7 +7,9 @@ export const AUDIT_EVENTS = [
   'incident.repeated',
   'incident.resolved',
   'command.invoked',
+  'diagnosis.started',
   'diagnosis.done',
+  'diagnosis.failed',
   'proposal.created',
   'proposal.noop',
   /** One approval recorded; details say how many of how many, and whether that completed it. */

@@ -19,6 +19,8 @@ export interface CommandReply {
   exitCode: number;
   /** Preformatted terminal text when the command has its own (the diagnosis report). */
   text?: string | undefined;
+  /** The same answer as plain data, for `--json`. */
+  data?: unknown;
 }
 
 /** An open incident as /perf status shows it. */
@@ -101,5 +103,6 @@ export function reply(
     visibility: options.visibility ?? 'ephemeral',
     exitCode: options.exitCode ?? 0,
     text: options.text,
+    data: options.data,
   };
 }

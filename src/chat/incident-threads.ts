@@ -1,20 +1,16 @@
-// Incident events → threads. `opened` posts the root message (or joins a storm digest), records
-// it with the store's set-if-absent setThread (so two replicas never keep two threads) and runs
-// the playbook's diagnosis in the thread; later events re-render the root message (counters,
+// Incident events → threads. `opened` posts the root message (or joins a storm digest) and
+// records it with the store's set-if-absent setThread (so two replicas never keep two threads);
+// the diagnosis is the response layer's, drawn by diagnosis-feed.ts; later events re-render the root message (counters,
 // the alert list, resolution) — lazily, so a burst of events costs one edit — and resolution
 // posts a reply. Events of one incident are handled in order; incidents run side by side.
-import { randomBytes } from 'node:crypto';
-import { errorMessage } from '../errors.js';
 import type { IncidentEvent } from '../incidents/events.js';
 import type { IncidentStore } from '../incidents/store.js';
 import type { ThreadRef } from '../incidents/types.js';
 import type { Logger } from '../log.js';
 import type { PlaybookCatalog } from '../playbooks/catalog.js';
-import type { LoadedPlaybook } from '../playbooks/schema.js';
-import { type DiagnosisThreadDeps, runDiagnosisThread } from './diagnosis-thread.js';
-import { manualRootMessage, resolvedReply } from './incident-message.js';
+import { resolvedReply } from './incident-message.js';
 import type { ChatRefs } from './refs.js';
-import { namespaceOf, pointerMessage, RootViews } from './root-views.js';
+import { pointerMessage, RootViews } from './root-views.js';
 import type { ChatSink } from './sink.js';
 
 /** What a thread needs of an event: the rest is read from the store when the message is drawn. */
@@ -27,12 +23,12 @@ export interface IncidentThreadsDeps {
   /** SLACK_INCIDENT_CHANNEL (or the terminal's name); a playbook's `channel` wins. */
   defaultChannel: string | undefined;
   refs: ChatRefs;
-  /** Everything a diagnosis thread needs except the sink, which is shared. */
-  diagnosis: Omit<DiagnosisThreadDeps, 'sink' | 'refs' | 'log' | 'now'>;
   log: Logger;
   now: () => Date;
   /** Another replica may still be posting the root; how long a later event waits for it. */
   threadWaitMs?: number;
+  /** How long a replica holds an owed root before another may take it over. */
+  rootLeaseMs?: number;
 }
 
 export class IncidentThreads {
@@ -40,9 +36,13 @@ export class IncidentThreads {
   private readonly running = new Set<Promise<unknown>>();
 
   private readonly views: RootViews;
+  /** Roots this replica owes (leases it renews). */
+  private readonly owed = new Set<string>();
+  private readonly leaseMs: number;
 
   constructor(private readonly deps: IncidentThreadsDeps) {
     this.views = new RootViews(deps);
+    this.leaseMs = deps.rootLeaseMs ?? 10_000;
   }
 
   /** Accepts the event and returns; the work continues in the incident's chain. */
@@ -61,57 +61,32 @@ export class IncidentThreads {
   }
 
   /**
-   * `/perf diagnose`: a root message in the channel, then the diagnosis in its thread. Returns
-   * at once (the command's ack must not wait for the channel's turn); a failure to post is
-   * told to the requester alone.
+   * The consumer's handler for `opened`: the root is owed (recorded in Redis, under this
+   * replica's lease) before the event is acknowledged, so a crash before the root is recorded
+   * leaves it for another replica's sweep rather than losing the thread.
    */
-  startManual(input: {
-    playbook: LoadedPlaybook;
-    namespace: string | undefined;
-    requester: string;
-    channel: string;
-  }): void {
-    const id = `manual-${this.deps.now().getTime().toString(36)}-${randomBytes(4).toString('hex')}`;
-    const namespace = input.namespace ?? input.playbook.target.namespace;
-    const run = async () => {
-      const root = await this.deps.sink.post(input.channel, undefined, () =>
-        manualRootMessage({ ...input, namespace, id }),
-      );
-      await this.diagnose(input.playbook, input.namespace, root, id, input.requester);
-    };
-    this.track(
-      run().catch(async (err: unknown) => {
-        this.deps.log.error({ err, channel: input.channel }, 'manual diagnosis could not start');
-        await this.deps.sink
-          .ephemeral(input.channel, input.requester, {
-            summary: 'Diagnosis could not start',
-            parts: [
-              {
-                kind: 'text',
-                text: `Diagnosis could not start here: ${errorMessage(err)} (is perfbot in this channel?)`,
-                tone: 'error',
-              },
-            ],
-          })
-          .catch(() => {});
-      }),
-    );
+  async accept(event: ThreadEvent): Promise<void> {
+    if (event.type === 'opened') {
+      this.owed.add(event.incidentId);
+      await this.deps.refs.markRootsPending([event.incidentId], Date.now() + this.leaseMs);
+    }
+    this.handle(event);
   }
 
   /**
-   * Safety net at start: an open incident that still has no thread well after it opened lost
-   * its `opened` event (a replica died between taking the event and posting). Younger ones
-   * may still be waiting for their channel's turn on another replica.
+   * Renews this replica's leases and takes over roots whose owner stopped renewing (it died).
+   * Run periodically; at start it also catches incidents whose `opened` event was taken by a
+   * replica that died before posting — open or already resolved.
    */
-  async reconcile(
-    listOpen: () => Promise<{ id: string; openedAt: string; thread?: ThreadRef | undefined }[]>,
-    olderThanMs = 120_000,
-  ): Promise<number> {
-    const cutoff = this.deps.now().getTime() - olderThanMs;
-    const orphans = (await listOpen()).filter((i) => !i.thread && Date.parse(i.openedAt) < cutoff);
-    for (const i of orphans) {
-      this.deps.log.warn({ incident: i.id }, 'open incident without a thread: posting it now');
-      this.handle({ type: 'opened', incidentId: i.id });
+  async sweep(): Promise<number> {
+    const { refs } = this.deps;
+    await refs.renewRootsPending([...this.owed], Date.now() + this.leaseMs);
+    const orphans = await refs.claimExpiredRoots(Date.now(), Date.now() + this.leaseMs);
+    for (const id of orphans) {
+      if (this.owed.has(id)) continue;
+      this.deps.log.warn({ incident: id }, 'incident without a thread: posting it now');
+      this.owed.add(id);
+      this.handle({ type: 'opened', incidentId: id });
     }
     return orphans.length;
   }
@@ -159,6 +134,15 @@ export class IncidentThreads {
   }
 
   private async opened(id: string): Promise<void> {
+    try {
+      await this.postRoot(id);
+      await this.deps.refs.clearRootPending(id);
+    } finally {
+      this.owed.delete(id);
+    }
+  }
+
+  private async postRoot(id: string): Promise<void> {
     const { sink, incidents, refs, log } = this.deps;
     const incident = await incidents.get(id);
     if (!incident || incident.thread) return; // expired, or another replica's thread exists
@@ -195,37 +179,6 @@ export class IncidentThreads {
         ),
       );
     }
-    if (playbook) this.track(this.diagnose(playbook, namespaceOf(incident), won.thread, id, 'system'));
-  }
-
-  private diagnose(
-    playbook: LoadedPlaybook,
-    namespace: string | undefined,
-    thread: ThreadRef,
-    incidentId: string,
-    requester: string,
-  ): Promise<unknown> {
-    const deps = {
-      ...this.deps.diagnosis,
-      sink: this.deps.sink,
-      refs: this.deps.refs,
-      log: this.deps.log,
-      now: this.deps.now,
-    };
-    return runDiagnosisThread(deps, {
-      playbook,
-      namespace,
-      channel: thread.channel,
-      threadTs: thread.ts,
-      incidentId,
-      requester,
-    }).catch(async (err: unknown) => {
-      this.deps.log.error({ err, incident: incidentId }, 'diagnosis failed');
-      await this.deps.sink.post(thread.channel, thread.ts, () => ({
-        summary: `Diagnosis failed: ${errorMessage(err)}`,
-        parts: [{ kind: 'text', text: `Diagnosis failed: ${errorMessage(err)}`, tone: 'error' }],
-      }));
-    });
   }
 
   private updateRoot(id: string, thread: ThreadRef): Promise<void> {

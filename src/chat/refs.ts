@@ -11,6 +11,11 @@ export interface ProposalMessageRef extends MessageRef {
 
 const TTL_S = 30 * 24 * 3600;
 
+const CLAIM_EXPIRED = `
+local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[3]))
+for _, id in ipairs(ids) do redis.call('ZADD', KEYS[1], ARGV[2], id) end
+return ids`;
+
 export class ChatRefs {
   constructor(
     private readonly redis: Redis,
@@ -26,6 +31,20 @@ export class ChatRefs {
     return raw ? (JSON.parse(raw) as ProposalMessageRef) : undefined;
   }
 
+  /** A message named by `name` (a diagnosis's progress message, a manual root), if posted. */
+  async get(name: string): Promise<MessageRef | undefined> {
+    const raw = await this.redis.get(this.key(`msg:${name}`));
+    return raw ? (JSON.parse(raw) as MessageRef) : undefined;
+  }
+
+  /** Records `ref` under `name` unless one is there already; returns the one that was there. */
+  async setIfAbsent(name: string, ref: MessageRef): Promise<MessageRef | undefined> {
+    const key = this.key(`msg:${name}`);
+    const ok = await this.redis.set(key, JSON.stringify(ref), 'EX', TTL_S, 'NX');
+    if (ok === 'OK') return undefined;
+    return this.get(name);
+  }
+
   /** Incidents sharing one digest root, in the order they were listed. */
   async addDigestMembers(root: MessageRef, incidentIds: readonly string[]): Promise<void> {
     const key = this.key(`digest:${root.channel}:${root.ts}`);
@@ -38,6 +57,38 @@ export class ChatRefs {
 
   async digestMembers(root: MessageRef): Promise<string[]> {
     return this.redis.lrange(this.key(`digest:${root.channel}:${root.ts}`), 0, -1);
+  }
+
+  /**
+   * Incidents whose root message is owed: recorded before the `opened` event is acknowledged,
+   * removed once the root is recorded. Each entry's score is a lease; a replica that dies with
+   * roots in flight stops renewing them, and any replica's sweep takes them over.
+   */
+  async markRootsPending(ids: readonly string[], leaseUntilMs: number): Promise<void> {
+    if (ids.length === 0) return;
+    await this.redis.zadd(this.key('roots-pending'), ...ids.flatMap((id) => [leaseUntilMs, id]));
+  }
+
+  /** Extends the leases of roots this replica is still working on (only those still owed). */
+  async renewRootsPending(ids: readonly string[], leaseUntilMs: number): Promise<void> {
+    if (ids.length === 0) return;
+    await this.redis.zadd(this.key('roots-pending'), 'XX', ...ids.flatMap((id) => [leaseUntilMs, id]));
+  }
+
+  async clearRootPending(id: string): Promise<void> {
+    await this.redis.zrem(this.key('roots-pending'), id);
+  }
+
+  /** Takes over up to `limit` owed roots whose lease ran out (atomically: one taker each). */
+  async claimExpiredRoots(nowMs: number, leaseUntilMs: number, limit = 200): Promise<string[]> {
+    return (await this.redis.eval(
+      CLAIM_EXPIRED,
+      1,
+      this.key('roots-pending'),
+      String(nowMs),
+      String(leaseUntilMs),
+      String(limit),
+    )) as string[];
   }
 
   /** Marks a stream event done for this reader; false when another handler already did it. */

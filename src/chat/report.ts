@@ -3,6 +3,7 @@
 // serialises to JSON and back unchanged.
 import type { Diagnosis } from '../diagnostics/decide.js';
 import type { DiagnosisRun } from '../diagnostics/engine.js';
+import { worstStatus } from '../diagnostics/status.js';
 import type { CheckResult, CheckStatus } from '../diagnostics/types.js';
 import type { Playbook } from '../playbooks/schema.js';
 
@@ -24,24 +25,7 @@ export interface DiagnosisReport {
   unconfigured: string[];
 }
 
-export const STATUSES: readonly CheckStatus[] = ['critical', 'warn', 'error', 'unknown', 'ok', 'skipped'];
-
-/** Severity for "the worst of": a critical finding outranks a check that could not run. */
-const SEVERITY: Record<CheckStatus, number> = {
-  critical: 5,
-  warn: 4,
-  error: 3,
-  unknown: 2,
-  ok: 1,
-  skipped: 0,
-};
-
-/** A run where every check was skipped is "skipped", never "ok": nothing was looked at. */
-export function worstStatus(statuses: Iterable<CheckStatus>): CheckStatus {
-  let worst: CheckStatus | undefined;
-  for (const s of statuses) if (worst === undefined || SEVERITY[s] > SEVERITY[worst]) worst = s;
-  return worst ?? 'ok';
-}
+export { STATUSES, worstStatus } from '../diagnostics/status.js';
 
 export function statusCounts(checks: readonly CheckResult[]): Record<CheckStatus, number> {
   const counts: Record<CheckStatus, number> = {

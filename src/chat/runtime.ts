@@ -1,50 +1,31 @@
-// The chat layer of `perfbot serve`: Slack when credentials are set, otherwise the terminal as
-// the incident channel. It reads incident events and remediation events through consumer
-// groups (each event handled by one replica), writes threads, and serves /perf and the buttons.
+// The chat surface of `perfbot serve`: Slack when credentials are set, otherwise the terminal
+// as the incident channel. It renders — incident roots, diagnoses, proposals, job results —
+// from the event streams through its consumer group "chat", and serves /perf and the buttons.
+// It orchestrates nothing: the response layer diagnoses and proposes whether or not this runs.
 import { hostname } from 'node:os';
-import type { Redis } from 'ioredis';
-import { auditCommand } from '../../commands/audit.js';
-import type { AuditTrail } from '../audit/trail.js';
-import type { Config } from '../config.js';
-import { runDiagnosis } from '../diagnostics/engine.js';
-import type { BackendName } from '../diagnostics/types.js';
-import { consumeIncidentEvents } from '../incidents/events.js';
-import type { IncidentStore } from '../incidents/store.js';
-import type { AnyCheckDefinition } from '../integrations/registry.js';
+import type { App } from '../app.js';
+import type { AuditSink } from '../audit/types.js';
 import type { Logger } from '../log.js';
-import type { Metrics } from '../metrics.js';
-import type { PlaybookCatalog } from '../playbooks/catalog.js';
-import type { CheckKind } from '../playbooks/kinds.js';
-import { consumeRemediationEvents } from '../remediation/consume.js';
-import type { DecideInput, DecideOutcome } from '../remediation/decide.js';
-import type { Proposal } from '../remediation/proposal.js';
-import { type ProposeDeps, proposeFromDiagnosis } from '../remediation/proposals.js';
-import { type CommandContext, type Invoker, incidentDirectory } from './command.js';
-import type { Diagnose, ProposeRemediations } from './diagnosis-thread.js';
+import type { CommandContext, CommandReply, Invoker } from './command.js';
+import { incidentDirectory } from './command.js';
+import { DiagnosisFeed } from './diagnosis-feed.js';
 import { IncidentThreads } from './incident-threads.js';
 import { ChatRefs } from './refs.js';
 import { handleRemediationEvent } from './remediation-feed.js';
-import { buildReport } from './report.js';
 import type { ChatSink } from './sink.js';
-import { registerSlackHandlers } from './slack/interactions.js';
-import { createSlackRuntime, type SlackRuntime, type SlackRuntimeOptions } from './slack/runtime.js';
+import type { SlackRuntime, SlackRuntimeOptions } from './slack/runtime.js';
+import { subscribe } from './subscribe.js';
 import { TerminalSink } from './terminal-sink.js';
 
 export const TERMINAL_CHANNEL = 'terminal';
 
-export interface ChatRuntimeOptions {
-  config: Config;
-  log: Logger;
-  redis: Redis;
-  prefix?: string;
-  catalog: PlaybookCatalog;
-  backends: Partial<Record<BackendName, unknown>>;
-  incidents: IncidentStore;
-  now: () => Date;
-  metrics?: Metrics | undefined;
-  audit?: AuditTrail | undefined;
-  /** The remediation core (src/remediation/service.ts RemediationService fits). */
-  remediation?: RemediationPort | undefined;
+/** The /perf dispatcher (commands/index.ts), injected: src/ never imports commands/. */
+export type Dispatch = (text: string, ctx: CommandContext) => Promise<CommandReply>;
+
+export interface ChatOptions {
+  dispatch: Dispatch;
+  /** Lines of the audit trail for `/perf audit` (commands/audit.ts), injected likewise. */
+  auditLines?: (filter: { incident?: string | undefined; limit: number }) => Promise<string[]>;
   /** Terminal output when Slack is not configured. */
   write?: (text: string) => void;
   /** Where the terminal writes chart PNGs. */
@@ -52,174 +33,175 @@ export interface ChatRuntimeOptions {
   /** Name of this replica in the consumer groups. */
   consumer?: string;
   slack?: Pick<SlackRuntimeOptions, 'retryConfig' | 'queue' | 'nowMs'>;
-  /** Check implementations (tests and the benchmark pass fakes); the registry by default. */
-  checks?: Partial<Record<CheckKind, AnyCheckDefinition>>;
-  diagnosisDeadlineMs?: number;
-}
-
-export interface RemediationPort {
-  proposeDeps: ProposeDeps;
-  decide(input: DecideInput): Promise<DecideOutcome>;
-  getProposal(id: string): Promise<Proposal | undefined>;
-  /** Slack's usergroups.users.list is plugged in here, for approvers given as user groups. */
-  useGroupResolver?(resolve: (groupId: string) => Promise<string[]>): void;
+  /** How often owed roots are swept (leases renewed, dead replicas' roots taken over). */
+  sweepMs?: number;
+  rootLeaseMs?: number;
 }
 
 export interface ChatRuntime {
   kind: 'slack' | 'terminal';
   sink: ChatSink;
   threads: IncidentThreads;
+  feed: DiagnosisFeed;
   slack: SlackRuntime | undefined;
-  routes: SlackRuntime['routes'];
+  /** Mounts POST /slack/events when Slack is served over HTTP. */
+  routes: NonNullable<import('../server.js').ServerOptions['routes']>;
   commandContext(invoker: Invoker): CommandContext;
   /** Starts reading the event streams (and Socket Mode). */
   start(): Promise<void>;
+  /** Every accepted event drawn (tests, benchmark). */
+  idle(): Promise<void>;
   stop(): Promise<void>;
 }
 
-export async function createChatRuntime(o: ChatRuntimeOptions): Promise<ChatRuntime> {
-  const prefix = o.prefix ?? 'perfbot:';
-  const refs = new ChatRefs(o.redis, prefix);
-  const slackConfigured = o.config.slack.botToken !== undefined;
-  const slack = slackConfigured
-    ? await createSlackRuntime({ slack: o.config.slack, log: o.log, ...o.slack })
+export async function createChat(app: App, o: ChatOptions): Promise<ChatRuntime> {
+  const { log, redis, prefix, config } = app;
+  const refs = new ChatRefs(redis, prefix);
+  // Bolt and the Web API client are loaded only when Slack is configured.
+  const slack = config.slack.botToken
+    ? await (await import('./slack/runtime.js')).createSlackRuntime({ slack: config.slack, log, ...o.slack })
     : undefined;
   const sink: ChatSink =
     slack?.sink ??
     new TerminalSink({
       write: o.write ?? ((t) => process.stdout.write(`${t}\n`)),
       chartDir: o.chartDir,
-      now: o.now,
+      now: app.now,
     });
-
-  const diagnose: Diagnose = async ({ playbook, namespace, onProgress }) =>
-    buildReport(
-      playbook,
-      await runDiagnosis({
-        playbook,
-        namespace,
-        backends: o.backends,
-        checks: o.checks,
-        log: o.log,
-        now: o.now,
-        deadlineMs: o.diagnosisDeadlineMs,
-        metrics: o.metrics,
-        onProgress: (r) => onProgress(r),
-      }),
-    );
-  const remediation = o.remediation;
-  const propose: ProposeRemediations | undefined = remediation
-    ? ({ playbook, incidentId, namespace, requester, report }) =>
-        proposeFromDiagnosis(remediation.proposeDeps, {
-          playbook,
-          incidentId,
-          namespace,
-          requester,
-          diagnosis: report.diagnosis,
-        })
-    : undefined;
-
+  chatLogLine(slack ? 'slack' : 'terminal', app, log, slack?.mode);
   const threads = new IncidentThreads({
     sink,
-    incidents: o.incidents,
-    catalog: o.catalog,
-    defaultChannel: slack ? o.config.slack.incidentChannel : TERMINAL_CHANNEL,
+    incidents: app.incidents,
+    catalog: app.catalog,
+    defaultChannel: slack ? config.slack.incidentChannel : TERMINAL_CHANNEL,
     refs,
-    diagnosis: { diagnose, propose, audit: o.audit },
-    log: o.log,
-    now: o.now,
+    log,
+    now: app.now,
+    rootLeaseMs: o.rootLeaseMs,
+  });
+  const getProposal = (id: string) => app.remediation.getProposal(id);
+  const feed = new DiagnosisFeed({
+    sink,
+    refs,
+    diagnoses: app.diagnoses,
+    incidents: app.incidents,
+    catalog: app.catalog,
+    getProposal,
+    log,
+    now: app.now,
   });
 
   const commandContext = (invoker: Invoker): CommandContext => ({
-    catalog: o.catalog,
+    catalog: app.catalog,
     invoker,
-    now: o.now,
-    log: o.log,
-    incidents: incidentDirectory(o.incidents),
-    audit: o.audit
-      ? {
-          lines: async ({ incident, limit }) =>
-            (await auditCommand({ store: o.audit as AuditTrail, incident, limit })).lines,
-        }
-      : undefined,
+    now: app.now,
+    log,
+    incidents: incidentDirectory(app.incidents),
+    audit: o.auditLines ? { lines: o.auditLines } : undefined,
     diagnosis: {
-      start: async (input) => {
-        threads.startManual(input);
+      start: async ({ playbook, namespace, requester, channel }) => {
+        app.response.diagnose({
+          playbook,
+          namespace,
+          requester,
+          channel,
+          origin: 'manual',
+        });
       },
     },
     threadLink: (channel, ts) => sink.link({ channel, ts }),
   });
 
-  if (slack && remediation?.useGroupResolver) {
+  if (slack) {
     const client = slack.app.client;
-    remediation.useGroupResolver(
+    app.remediation.useGroupResolver(
       async (usergroup) => (await client.usergroups.users.list({ usergroup })).users ?? [],
     );
-  }
-  if (slack) {
+    const { registerSlackHandlers } = await import('./slack/interactions.js');
     registerSlackHandlers(slack.app, {
       sink,
       refs,
       commandContext,
-      decide: remediation ? (input) => remediation.decide(input) : undefined,
-      audit: o.audit,
-      log: o.log,
-      now: o.now,
+      dispatch: o.dispatch,
+      decide: (input) => app.remediation.decide(input),
+      audit: app.audit as AuditSink,
+      log,
+      now: app.now,
     });
   }
 
   const abort = new AbortController();
   const loops: Promise<void>[] = [];
+  let sweeper: NodeJS.Timeout | undefined;
   const consumer = o.consumer ?? `${hostname()}-${process.pid}`;
+  const remediationFeed = { sink, refs, getProposal, log, now: app.now };
+  const sweep = () =>
+    threads
+      .sweep()
+      .catch((err: unknown) => log.warn({ err }, 'could not check for incidents without a thread'));
   return {
     kind: slack ? 'slack' : 'terminal',
     sink,
     threads,
+    feed,
     slack,
     routes: async (server) => slack?.routes(server),
     commandContext,
     start: async () => {
       await slack?.start();
-      await threads
-        .reconcile(() => o.incidents.listOpen())
-        .catch((err: unknown) => o.log.warn({ err }, 'could not check open incidents for missing threads'));
+      await sweep();
+      sweeper = setInterval(sweep, o.sweepMs ?? 2000);
+      sweeper.unref();
       loops.push(
-        consumeIncidentEvents({
-          redis: o.redis,
-          prefix,
-          group: 'chat',
-          consumer,
-          handler: (e) => threads.handle(e),
-          signal: abort.signal,
-          log: o.log,
-        }),
-      );
-      if (remediation) {
-        const feed = {
-          sink,
-          refs,
-          getProposal: (id: string) => remediation.getProposal(id),
-          log: o.log,
-          now: o.now,
-        };
-        loops.push(
-          consumeRemediationEvents({
-            redis: o.redis,
-            prefix,
+        ...subscribe(
+          { redis, prefix, log, signal: abort.signal },
+          {
             group: 'chat',
             consumer,
-            handler: (e) => handleRemediationEvent(feed, e),
-            signal: abort.signal,
-            log: o.log,
-          }),
-        );
-      }
+            // Handlers only record and enqueue: a replica that died holding entries is replaced soon.
+            claimIdleMs: 10_000,
+            onIncident: (e) => threads.accept(e),
+            onResponse: (e) => feed.handle(e),
+            onRemediation: (e) => handleRemediationEvent(remediationFeed, e),
+          },
+        ),
+      );
+    },
+    idle: async () => {
+      await threads.idle();
+      await feed.idle();
+      await threads.idle();
     },
     stop: async () => {
       abort.abort();
+      if (sweeper) clearInterval(sweeper);
       await Promise.allSettled(loops);
       await threads.idle();
+      await feed.idle();
       await slack?.stop();
     },
   };
+}
+
+export function chatLogLine(
+  kind: ChatRuntime['kind'],
+  app: Pick<App, 'config'>,
+  log: Logger,
+  mode?: string,
+): void {
+  const slack = app.config.slack;
+  if (kind === 'slack') {
+    log.info(
+      { mode, incidentChannel: slack.incidentChannel ?? '(playbook channels only)' },
+      mode === 'socket'
+        ? 'slack: Socket Mode (SLACK_APP_TOKEN set)'
+        : 'slack: slash commands and buttons at POST /slack/events',
+    );
+    if (!slack.incidentChannel)
+      log.warn('SLACK_INCIDENT_CHANNEL is not set: incidents of playbooks without a channel are not posted');
+  } else {
+    log.warn(
+      'no Slack credentials (SLACK_BOT_TOKEN): incidents, diagnoses and proposals are printed here instead',
+    );
+  }
 }

@@ -4,16 +4,17 @@
 import { performance } from 'node:perf_hooks';
 import { formatDuration, parseDuration } from '../duration.js';
 import { InvalidInputError } from '../errors.js';
-import { type AnyCheckDefinition, CHECKS } from '../integrations/registry.js';
+import { type BackendSource, toBackends } from '../integrations/backends.js';
+import { type CheckSource, checkOf } from '../integrations/registry.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
-import { CHECK_PARAMS, type CheckKind, DNS1123_LABEL } from '../playbooks/kinds.js';
+import { CHECK_PARAMS, DNS1123_LABEL } from '../playbooks/kinds.js';
 import { resolvePlaceholders } from '../playbooks/placeholders.js';
 import type { Check, Playbook } from '../playbooks/schema.js';
 import { runCheckUntil } from './abort.js';
 import { type Diagnosis, decide } from './decide.js';
 import { errorResult, measuredResult, skippedResult, unimplementedResult } from './evaluate.js';
-import { BACKEND_VARIABLE, type BackendName, type CheckResult } from './types.js';
+import { type AnyCheckDefinition, BACKEND_VARIABLE, type CheckResult } from './types.js';
 
 export const DEFAULT_DEADLINE_MS = 30_000;
 
@@ -22,8 +23,9 @@ export interface RunDiagnosisOptions {
   /** Overrides the playbook's target namespace (--namespace, an alert's label). */
   namespace?: string | undefined;
   /** Configured back ends' ports; an absent one makes its checks "skipped: set X". */
-  backends: Partial<Record<BackendName, unknown>>;
-  checks?: Partial<Record<CheckKind, AnyCheckDefinition>>;
+  backends: BackendSource;
+  /** Check implementations: the registry (loads integrations on demand) or a fixed map. */
+  checks: CheckSource;
   log: Logger;
   now?: () => Date;
   /** Bound on the whole run; checks still running then are reported as timed out. */
@@ -60,8 +62,8 @@ export function resolveNamespace(playbook: Playbook, explicit?: string): string 
 }
 
 export async function runDiagnosis(options: RunDiagnosisOptions): Promise<DiagnosisRun> {
-  const { playbook, backends, log, onProgress, metrics } = options;
-  const checks = options.checks ?? CHECKS;
+  const { playbook, log, onProgress, metrics, checks } = options;
+  const backends = toBackends(options.backends);
   const now = options.now ?? (() => new Date());
   const deadlineMs = options.deadlineMs ?? DEFAULT_DEADLINE_MS;
   const env = options.env ?? process.env;
@@ -80,13 +82,12 @@ export async function runDiagnosis(options: RunDiagnosisOptions): Promise<Diagno
   let done = 0;
 
   const runOne = async (check: Check): Promise<CheckResult> => {
-    const definition = checks[check.kind];
-    const port = definition ? backends[definition.backend] : undefined;
+    const definition = await checkOf(checks, check.kind);
     let result: CheckResult;
     if (!definition) result = unimplementedResult(check);
-    else if (port === undefined || port === null)
+    else if (!backends.has(definition.backend))
       result = skippedResult(check, BACKEND_VARIABLE[definition.backend]);
-    else result = await execute(check, definition, port);
+    else result = await execute(check, definition);
     done++;
     metrics?.checksRun.inc({ kind: check.kind, status: result.status });
     if (result.status !== 'skipped')
@@ -103,13 +104,16 @@ export async function runDiagnosis(options: RunDiagnosisOptions): Promise<Diagno
     return result;
   };
 
-  const execute = async (
-    check: Check,
-    definition: AnyCheckDefinition,
-    port: unknown,
-  ): Promise<CheckResult> => {
+  const execute = async (check: Check, definition: AnyCheckDefinition): Promise<CheckResult> => {
     const started = performance.now();
     const elapsed = () => Math.round(performance.now() - started);
+    let port: unknown;
+    try {
+      port = await backends.get(definition.backend);
+    } catch (err) {
+      // A client that cannot be built (an unreadable kubeconfig) fails its checks, not the run.
+      return errorResult(check, err, elapsed());
+    }
     const filled = resolvePlaceholders(check.params, env);
     if (filled.missing.length > 0) return skippedResult(check, filled.missing.join(', '));
     const params = CHECK_PARAMS[check.kind].safeParse(filled.value);

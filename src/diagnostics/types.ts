@@ -93,3 +93,6 @@ export interface CheckDefinition<K extends CheckKind, Port> {
   backend: BackendName;
   run(ctx: CheckContext<K>, port: Port): Promise<Measurement>;
 }
+
+// biome-ignore lint/suspicious/noExplicitAny: each definition is typed by its own port; a registry map erases it.
+export type AnyCheckDefinition = CheckDefinition<any, any>;

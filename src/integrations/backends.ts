@@ -1,59 +1,111 @@
-// Builds the clients of every configured back end from Config. A back end that is not
-// configured is absent, and its checks report "skipped: set <VARIABLE>".
+// The clients of the configured back ends. Which back ends are configured is known from Config
+// at once (an absent one makes its checks "skipped: set X"); each client — and the SDK behind
+// it — is built the first time a check or action needs it, so a bot with Kubernetes configured
+// does not load the Azure SDK, and `perfbot serve` starts without loading any.
 import type { Config } from '../config.js';
 import type { BackendName } from '../diagnostics/types.js';
 import type { Logger } from '../log.js';
-import { createAzureLogsClient, createAzureMetricsClient } from './azure/index.js';
-import { createClickHouseClient } from './clickhouse/index.js';
-import { createCloudWatchClient } from './cloudwatch/index.js';
-import { createKafkaClient } from './kafka/index.js';
-import { createKubernetesClientFromConfig } from './kubernetes/index.js';
-import { createNetworkClient } from './network/index.js';
-import { createPrometheusClient } from './prometheus/index.js';
-import { createRedisInfoClient } from './redis/index.js';
 
-export type Backends = Partial<Record<BackendName, unknown>> & { close(): Promise<void> };
+export interface Backends {
+  /** Configured (its variable is set), whether or not its client was built yet. */
+  has(name: BackendName): boolean;
+  /** The back end's port; undefined when not configured. Built once, on first use. */
+  get(name: BackendName): Promise<unknown>;
+  close(): Promise<void>;
+}
+
+/** A fixed set of ports (tests, benchmarks) or the lazily built one. */
+export type BackendSource = Backends | Partial<Record<BackendName, unknown>>;
+
+type Closable = { close(): Promise<void> | void };
+type Factory = () => Promise<unknown>;
 
 export function createBackends(config: Config, log: Logger): Backends {
-  const backends: Partial<Record<BackendName, unknown>> = {};
-  const closers: (() => Promise<void> | void)[] = [];
-  // integrations add their factories here, e.g.
-  //   if (config.prometheusUrl) backends.prometheus = createPrometheusClient({ baseUrl: config.prometheusUrl });
-  if (config.kubeconfig || config.inCluster) backends.kubernetes = createKubernetesClientFromConfig(config);
-  if (config.prometheusUrl) backends.prometheus = createPrometheusClient({ baseUrl: config.prometheusUrl });
-  if (config.clickhouseUrl) {
-    const clickhouse = createClickHouseClient({ url: config.clickhouseUrl });
-    backends.clickhouse = clickhouse;
-    closers.push(() => clickhouse.close());
+  const factories: Partial<Record<BackendName, Factory>> = {};
+  if (config.kubeconfig || config.inCluster)
+    factories.kubernetes = async () =>
+      (await import('./kubernetes/index.js')).createKubernetesClientFromConfig(config);
+  if (config.prometheusUrl) {
+    const baseUrl = config.prometheusUrl;
+    factories.prometheus = async () =>
+      (await import('./prometheus/index.js')).createPrometheusClient({ baseUrl });
   }
-  if (config.targetRedisUrl) backends.redis = createRedisInfoClient({ url: config.targetRedisUrl });
-  if (config.networkChecks) backends.network = createNetworkClient();
+  if (config.clickhouseUrl) {
+    const url = config.clickhouseUrl;
+    factories.clickhouse = async () =>
+      (await import('./clickhouse/index.js')).createClickHouseClient({ url });
+  }
+  if (config.targetRedisUrl) {
+    const url = config.targetRedisUrl;
+    factories.redis = async () => (await import('./redis/index.js')).createRedisInfoClient({ url });
+  }
+  if (config.networkChecks)
+    factories.network = async () => (await import('./network/index.js')).createNetworkClient();
   if (config.kafkaBrokers.length > 0) {
-    const kafka = createKafkaClient({ brokers: config.kafkaBrokers, log });
-    backends.kafka = kafka;
-    closers.push(() => kafka.close());
+    const brokers = config.kafkaBrokers;
+    factories.kafka = async () => (await import('./kafka/index.js')).createKafkaClient({ brokers, log });
   }
   if (config.aws.region) {
-    const cloudwatch = createCloudWatchClient({
-      region: config.aws.region,
-      ...(config.aws.cloudwatchEndpoint ? { endpoint: config.aws.cloudwatchEndpoint } : {}),
-    });
-    backends.cloudwatch = cloudwatch;
-    closers.push(() => cloudwatch.close());
+    const { region, cloudwatchEndpoint } = config.aws;
+    factories.cloudwatch = async () =>
+      (await import('./cloudwatch/index.js')).createCloudWatchClient({
+        region,
+        ...(cloudwatchEndpoint ? { endpoint: cloudwatchEndpoint } : {}),
+      });
   }
   if (config.azure.metricsEndpoint) {
-    backends.azureMetrics = createAzureMetricsClient({ endpoint: config.azure.metricsEndpoint });
+    const endpoint = config.azure.metricsEndpoint;
+    factories.azureMetrics = async () =>
+      (await import('./azure/index.js')).createAzureMetricsClient({ endpoint });
   }
   if (config.azure.logsEndpoint) {
-    backends.azureLogs = createAzureLogsClient({
-      endpoint: config.azure.logsEndpoint,
-      defaultWorkspaceId: config.azure.logsWorkspaceId,
-    });
+    const endpoint = config.azure.logsEndpoint;
+    const defaultWorkspaceId = config.azure.logsWorkspaceId;
+    factories.azureLogs = async () =>
+      (await import('./azure/index.js')).createAzureLogsClient({ endpoint, defaultWorkspaceId });
   }
+  return lazyBackends(factories);
+}
+
+/** Memoizes each factory; a factory that fails (bad kubeconfig) is tried again next time. */
+export function lazyBackends(factories: Partial<Record<BackendName, Factory>>): Backends {
+  const built = new Map<BackendName, Promise<unknown>>();
   return {
-    ...backends,
-    close: async () => {
-      await Promise.allSettled(closers.map((c) => c()));
+    has: (name) => factories[name] !== undefined,
+    get: (name) => {
+      const factory = factories[name];
+      if (!factory) return Promise.resolve(undefined);
+      let p = built.get(name);
+      if (!p) {
+        p = factory();
+        p.catch(() => built.delete(name));
+        built.set(name, p);
+      }
+      return p;
     },
+    close: async () => {
+      const clients = await Promise.allSettled(built.values());
+      await Promise.allSettled(
+        clients.map((c) => {
+          const client = c.status === 'fulfilled' ? (c.value as Partial<Closable>) : undefined;
+          return typeof client?.close === 'function' ? client.close() : undefined;
+        }),
+      );
+    },
+  };
+}
+
+function isBackends(source: BackendSource): source is Backends {
+  return typeof (source as Backends).has === 'function' && typeof (source as Backends).get === 'function';
+}
+
+/** Normalizes a fixed map into the Backends interface (closing it closes nothing). */
+export function toBackends(source: BackendSource): Backends {
+  if (isBackends(source)) return source;
+  const present = (name: BackendName) => source[name] !== undefined && source[name] !== null;
+  return {
+    has: present,
+    get: async (name) => (present(name) ? source[name] : undefined),
+    close: async () => {},
   };
 }

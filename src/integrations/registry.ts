@@ -1,38 +1,96 @@
-// The one registry: every check kind and action kind a playbook may name, mapped to its
-// implementation. Integrations export their maps from src/integrations/<x>/index.ts and are
-// spread in here; test/unit/registry.test.ts checks that every kind of src/playbooks/kinds.ts
-// is implemented exactly once.
-import type { CheckDefinition } from '../diagnostics/types.js';
+// The one registry: every check kind and action kind a playbook may name, mapped to the
+// integration that implements it. Integrations are loaded on demand — an SDK is imported when
+// one of its kinds first runs, not when the CLI starts (`perfbot --help` must not pay for the
+// Kubernetes client). The kind's prefix names its folder: `kubernetes.scale` → ./kubernetes.
+// test/unit/registry.test.ts loads every integration and checks that every kind of
+// src/playbooks/kinds.ts is implemented exactly once.
+import type { AnyCheckDefinition } from '../diagnostics/types.js';
 import type { ActionKind, CheckKind } from '../playbooks/kinds.js';
-import type { ActionDefinition } from '../remediation/types.js';
-import { azureChecks } from './azure/index.js';
-import { clickhouseChecks } from './clickhouse/index.js';
-import { cloudwatchChecks } from './cloudwatch/index.js';
-import { kafkaActions, kafkaChecks } from './kafka/index.js';
-import { kubernetesActions, kubernetesChecks } from './kubernetes/index.js';
-import { networkChecks } from './network/index.js';
-import { prometheusChecks } from './prometheus/index.js';
-import { redisChecks } from './redis/index.js';
+import type { AnyActionDefinition } from '../remediation/types.js';
 
-// biome-ignore lint/suspicious/noExplicitAny: each definition is typed by its own port; the map erases it.
-export type AnyCheckDefinition = CheckDefinition<any, any>;
-// biome-ignore lint/suspicious/noExplicitAny: as above, for actions.
-export type AnyActionDefinition = ActionDefinition<any, any>;
+export type { AnyCheckDefinition } from '../diagnostics/types.js';
+export type { AnyActionDefinition } from '../remediation/types.js';
 
-export const CHECKS: Partial<Record<CheckKind, AnyCheckDefinition>> = {
-  // integrations add their check maps here, e.g. ...prometheusChecks,
-  ...kubernetesChecks,
-  ...prometheusChecks,
-  ...clickhouseChecks,
-  ...redisChecks,
-  ...networkChecks,
-  ...kafkaChecks,
-  ...cloudwatchChecks,
-  ...azureChecks,
-};
+/** What one integration folder contributes. */
+export interface IntegrationModule {
+  checks?: Record<string, AnyCheckDefinition>;
+  actions?: Record<string, AnyActionDefinition>;
+}
 
-export const ACTIONS: Partial<Record<ActionKind, AnyActionDefinition>> = {
-  // integrations add their action maps here, e.g. ...kubernetesActions,
-  ...kubernetesActions,
-  ...kafkaActions,
-};
+export const INTEGRATIONS = {
+  kubernetes: async () => {
+    const m = await import('./kubernetes/index.js');
+    return { checks: m.kubernetesChecks, actions: m.kubernetesActions };
+  },
+  prometheus: async () => ({ checks: (await import('./prometheus/index.js')).prometheusChecks }),
+  clickhouse: async () => ({ checks: (await import('./clickhouse/index.js')).clickhouseChecks }),
+  redis: async () => ({ checks: (await import('./redis/index.js')).redisChecks }),
+  network: async () => ({ checks: (await import('./network/index.js')).networkChecks }),
+  kafka: async () => {
+    const m = await import('./kafka/index.js');
+    return { checks: m.kafkaChecks, actions: m.kafkaActions };
+  },
+  cloudwatch: async () => ({ checks: (await import('./cloudwatch/index.js')).cloudwatchChecks }),
+  azure: async () => ({ checks: (await import('./azure/index.js')).azureChecks }),
+} satisfies Record<string, () => Promise<IntegrationModule>>;
+
+/** Where the engine and remediation find implementations: a lookup that may load on demand. */
+export interface Registry {
+  check(kind: CheckKind): Promise<AnyCheckDefinition | undefined>;
+  action(kind: ActionKind): Promise<AnyActionDefinition | undefined>;
+}
+
+/** A fixed map of kinds (tests, benchmarks) or a registry. */
+export type CheckSource = Registry | Partial<Record<CheckKind, AnyCheckDefinition>>;
+export type ActionSource = Registry | Partial<Record<ActionKind, AnyActionDefinition>>;
+
+export function createRegistry(
+  modules: Record<string, () => Promise<IntegrationModule>> = INTEGRATIONS,
+): Registry {
+  const loaded = new Map<string, Promise<IntegrationModule>>();
+  const load = (kind: string): Promise<IntegrationModule> | undefined => {
+    const name = kind.slice(0, kind.indexOf('.'));
+    const loader = modules[name];
+    if (!loader) return undefined;
+    let p = loaded.get(name);
+    if (!p) {
+      p = loader();
+      // A failed import (a broken install) is retried next time rather than cached.
+      p.catch(() => loaded.delete(name));
+      loaded.set(name, p);
+    }
+    return p;
+  };
+  return {
+    check: async (kind) => (await load(kind))?.checks?.[kind],
+    action: async (kind) => (await load(kind))?.actions?.[kind],
+  };
+}
+
+function isRegistry(source: CheckSource | ActionSource): source is Registry {
+  return (
+    typeof (source as Registry).check === 'function' && typeof (source as Registry).action === 'function'
+  );
+}
+
+export async function checkOf(source: CheckSource, kind: CheckKind): Promise<AnyCheckDefinition | undefined> {
+  return isRegistry(source) ? source.check(kind) : source[kind];
+}
+
+export async function actionOf(
+  source: ActionSource,
+  kind: ActionKind,
+): Promise<AnyActionDefinition | undefined> {
+  return isRegistry(source) ? source.action(kind) : source[kind];
+}
+
+/** Every integration loaded, as plain maps (the conformance test, tests that want all kinds). */
+export async function loadAllKinds(
+  modules: Record<string, () => Promise<IntegrationModule>> = INTEGRATIONS,
+): Promise<{ checks: [string, AnyCheckDefinition][]; actions: [string, AnyActionDefinition][] }> {
+  const all = await Promise.all(Object.values(modules).map((m) => m()));
+  return {
+    checks: all.flatMap((m) => Object.entries(m.checks ?? {})),
+    actions: all.flatMap((m) => Object.entries(m.actions ?? {})),
+  };
+}

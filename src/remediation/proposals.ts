@@ -3,24 +3,24 @@
 // its approval policy and expiry, schedule the expiry job, audit it.
 import type { AuditSink } from '../audit/types.js';
 import type { Diagnosis } from '../diagnostics/decide.js';
-import { BACKEND_VARIABLE, type BackendName } from '../diagnostics/types.js';
 import { parseDuration } from '../duration.js';
-import { BackendNotConfiguredError, errorMessage, InvalidInputError } from '../errors.js';
-import { ACTIONS, type AnyActionDefinition } from '../integrations/registry.js';
+import { errorMessage, InvalidInputError } from '../errors.js';
+import type { BackendSource } from '../integrations/backends.js';
+import type { ActionSource } from '../integrations/registry.js';
 import type { Logger } from '../log.js';
-import { ACTION_PARAMS, type ActionKind } from '../playbooks/kinds.js';
 import type { Playbook, Remediation } from '../playbooks/schema.js';
 import { policyWarnings, resolvePolicy } from './policy.js';
 import { newProposalId, type Proposal, type ProposalDoc } from './proposal.js';
 import type { RemediationQueue } from './queue.js';
+import { resolveAction } from './resolve-action.js';
 import type { ProposalStore } from './store.js';
 
 export interface ProposeDeps {
   store: ProposalStore;
   queue: Pick<RemediationQueue, 'scheduleExpiry'>;
   audit: AuditSink;
-  backends: Partial<Record<BackendName, unknown>>;
-  actions?: Partial<Record<ActionKind, AnyActionDefinition>>;
+  backends: BackendSource;
+  actions: ActionSource;
   /** PERFBOT_APPROVERS. */
   defaultApprovers: readonly string[];
   /** PERFBOT_DRY_RUN. */
@@ -60,21 +60,11 @@ export async function propose(deps: ProposeDeps, input: ProposeInput): Promise<P
     throw new InvalidInputError('incidentId', 'incident ID: letters, digits, ".", "_", "-" only');
   }
   const now = (deps.now ?? (() => new Date()))();
-  const definition = (deps.actions ?? ACTIONS)[remediation.action];
-  if (!definition)
-    throw new InvalidInputError('action', `action ${remediation.action} has no registered implementation`);
-  const port = deps.backends[definition.backend];
-  if (port === undefined || port === null)
-    throw new BackendNotConfiguredError(BACKEND_VARIABLE[definition.backend]);
-  const parsed = ACTION_PARAMS[remediation.action].safeParse(remediation.params);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new InvalidInputError(`params.${issue?.path.join('.') ?? ''}`, `invalid params: ${issue?.message}`);
-  }
+  const { definition, port, params } = await resolveAction(deps, remediation.action, remediation.params);
   const namespace = input.namespace ?? playbook.target.namespace;
   const plan = await definition.plan(
     {
-      params: parsed.data,
+      params,
       namespace,
       signal: input.signal ?? AbortSignal.timeout(PLAN_TIMEOUT_MS),
       now: () => new Date(),

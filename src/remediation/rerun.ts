@@ -1,14 +1,16 @@
 // Verification re-runs a few checks through the diagnostics engine: the same timeouts, back ends
 // and thresholds as the diagnosis that proposed the remediation, without its decision tree.
 import { runDiagnosis } from '../diagnostics/engine.js';
-import type { BackendName } from '../diagnostics/types.js';
+import type { BackendSource } from '../integrations/backends.js';
+import type { CheckSource } from '../integrations/registry.js';
 import type { Logger } from '../log.js';
 import type { PlaybookCatalog } from '../playbooks/catalog.js';
 import type { RerunChecks } from './verify-job.js';
 
 export function engineRerunChecks(deps: {
   catalog: Pick<PlaybookCatalog, 'get'>;
-  backends: Partial<Record<BackendName, unknown>>;
+  backends: BackendSource;
+  checks: CheckSource;
   log: Logger;
 }): RerunChecks {
   return async ({ playbookId, checkIds, namespace, signal }) => {
@@ -18,6 +20,7 @@ export function engineRerunChecks(deps: {
       playbook: { ...playbook, checks: playbook.checks.filter((c) => wanted.has(c.id)), decision: [] },
       namespace,
       backends: deps.backends,
+      checks: deps.checks,
       log: deps.log,
       signal,
     });

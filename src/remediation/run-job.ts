@@ -4,15 +4,14 @@
 // BullMQ's exponential backoff; everything else ends the job with UnrecoverableError.
 import { UnrecoverableError } from 'bullmq';
 import type { AuditInput, AuditSink } from '../audit/types.js';
-import type { BackendName } from '../diagnostics/types.js';
-import { BACKEND_VARIABLE } from '../diagnostics/types.js';
-import { BackendNotConfiguredError, errorMessage, InvalidInputError, PerfbotError } from '../errors.js';
-import { ACTIONS, type AnyActionDefinition } from '../integrations/registry.js';
+import { errorMessage, PerfbotError } from '../errors.js';
+import type { BackendSource } from '../integrations/backends.js';
+import type { ActionSource } from '../integrations/registry.js';
 import type { Logger } from '../log.js';
-import { ACTION_PARAMS, type ActionKind } from '../playbooks/kinds.js';
 import type { RemediationEvents } from './events.js';
 import type { Proposal } from './proposal.js';
 import type { RemediationQueue } from './queue.js';
+import { resolveAction } from './resolve-action.js';
 import type { ProposalStore } from './store.js';
 import type { ActionResult } from './types.js';
 
@@ -21,8 +20,8 @@ export interface RunJobDeps {
   audit: AuditSink;
   events: Pick<RemediationEvents, 'emit'>;
   queue: Pick<RemediationQueue, 'scheduleVerification'>;
-  backends: Partial<Record<BackendName, unknown>>;
-  actions?: Partial<Record<ActionKind, AnyActionDefinition>> | undefined;
+  backends: BackendSource;
+  actions: ActionSource;
   /** PERFBOT_DRY_RUN of the worker's process. */
   dryRun: boolean;
   log: Logger;
@@ -86,17 +85,9 @@ export async function runRemediationJob(deps: RunJobDeps, job: RunJobInfo): Prom
   await deps.events.emit({ type: 'job.started', proposal, attempt });
 
   try {
-    const definition = (deps.actions ?? ACTIONS)[proposal.action];
-    if (!definition)
-      throw new InvalidInputError('action', `action ${proposal.action} has no registered implementation`);
-    const port = deps.backends[definition.backend];
-    if (port === undefined || port === null)
-      throw new BackendNotConfiguredError(BACKEND_VARIABLE[definition.backend]);
-    const parsed = ACTION_PARAMS[proposal.action].safeParse(proposal.params);
-    if (!parsed.success)
-      throw new InvalidInputError('params', `stored params invalid: ${parsed.error.message}`);
+    const { definition, port, params } = await resolveAction(deps, proposal.action, proposal.params);
     const ctx = (ms: number) => ({
-      params: parsed.data,
+      params,
       namespace: proposal.namespace,
       signal: AbortSignal.timeout(ms),
       now,

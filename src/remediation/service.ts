@@ -4,10 +4,9 @@
 import type { Redis } from 'ioredis';
 import { AuditTrail } from '../audit/trail.js';
 import type { Config } from '../config.js';
-import type { BackendName } from '../diagnostics/types.js';
-import type { AnyActionDefinition } from '../integrations/registry.js';
+import type { BackendSource } from '../integrations/backends.js';
+import type { ActionSource } from '../integrations/registry.js';
 import type { Logger } from '../log.js';
-import type { ActionKind } from '../playbooks/kinds.js';
 import { createDecide, type DecideInput, type DecideOutcome } from './decide.js';
 import { RemediationEvents } from './events.js';
 import { cachedGroupResolver, type ResolveGroupMembers } from './policy.js';
@@ -32,8 +31,9 @@ export interface RemediationServiceOptions {
   redisUrl: string;
   prefix?: string | undefined;
   config: Pick<Config, 'approvers' | 'dryRun' | 'verifyAfterMs'>;
-  backends: Partial<Record<BackendName, unknown>>;
-  actions?: Partial<Record<ActionKind, AnyActionDefinition>> | undefined;
+  backends: BackendSource;
+  /** Action implementations: the registry (loads integrations on demand) or a fixed map. */
+  actions: ActionSource;
   log: Logger;
   now?: (() => Date) | undefined;
   /** An existing trail to share (the app's); one is created on `redis` otherwise. */

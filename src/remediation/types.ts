@@ -46,3 +46,6 @@ export interface ActionDefinition<K extends ActionKind, Port> {
   /** Waits (bounded by ctx.signal) until the change has rolled out; returns a status line. */
   waitForRollout?(ctx: ActionContext<K>, port: Port): Promise<string>;
 }
+
+// biome-ignore lint/suspicious/noExplicitAny: each definition is typed by its own port; a registry map erases it.
+export type AnyActionDefinition = ActionDefinition<any, any>;

@@ -1,8 +1,8 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { auditCommand, formatEntry } from '../../commands/audit.js';
+import { main } from '../../commands/cli.js';
 import { AuditTrail } from '../../src/audit/trail.js';
-import { main } from '../../src/main.js';
 import { testRedis, testRedisUrl } from '../support/redis.js';
 
 describe('auditCommand (shared by the CLI and /perf audit)', () => {

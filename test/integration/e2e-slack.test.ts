@@ -5,13 +5,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Measurement } from '../../src/diagnostics/types.js';
 import { createKubernetesClient } from '../../src/integrations/kubernetes/index.js';
-import { silentLogger } from '../../src/log.js';
 import type { CheckKind } from '../../src/playbooks/kinds.js';
-import { RemediationService } from '../../src/remediation/service.js';
+import type { RemediationService } from '../../src/remediation/service.js';
 import { configMap, deployment, type FakeKubernetes, startFakeKubernetes } from '../fakes/kubernetes.js';
 import type { FakeMessage } from '../fakes/slack.js';
 import { ALERTMANAGER_BINARY, postAlerts, startAlertmanager } from '../support/alertmanager.js';
-import { testRedisUrl } from '../support/redis.js';
 import { hasBinary, type TestServer } from '../support/servers.js';
 import {
   ALL_BACKENDS,
@@ -109,20 +107,10 @@ beforeAll(async () => {
     backends: { ...ALL_BACKENDS, kubernetes },
     env: { PERFBOT_APPROVERS: 'U0BOB,U0CAROL', PERFBOT_VERIFY_AFTER: '1s' },
     fake: { usergroups: { S0ONCALL: ['U0DAVE'] } },
-    remediation: ({ app, prefix, audit }) => {
-      remediation = new RemediationService({
-        redis: app.redis,
-        redisUrl: testRedisUrl(),
-        prefix,
-        config: app.config,
-        backends: { kubernetes },
-        log: silentLogger,
-        audit,
-        now: () => new Date(Date.now() + skewMs),
-        backoffMs: 20,
-      });
+    now: () => new Date(Date.now() + skewMs),
+    withApp: (app) => {
+      remediation = app.remediation;
       remediation.startWorker({ rerunChecks: async () => [] });
-      return remediation;
     },
   });
   if (hasBinary(ALERTMANAGER_BINARY)) {

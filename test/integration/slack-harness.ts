@@ -3,21 +3,23 @@
 // SLACK_API_URL, and check implementations given by the test. Helpers send what Slack and
 // Alertmanager would send.
 import type { FastifyInstance } from 'fastify';
-import { type AppDeps, createApp } from '../../src/app.js';
-import { AuditTrail } from '../../src/audit/trail.js';
-import type { ChatRuntime } from '../../src/chat/runtime.js';
+import { auditLines } from '../../commands/audit.js';
+import { dispatch } from '../../commands/index.js';
+import { type App, createApp } from '../../src/app.js';
+import type { AuditTrail } from '../../src/audit/trail.js';
+import { type ChatRuntime, createChat } from '../../src/chat/runtime.js';
 import type { ChannelQueueOptions } from '../../src/chat/slack/channel-queue.js';
-import { type AttachChatOptions, attachChat } from '../../src/chat/wire.js';
 import { loadConfig } from '../../src/config.js';
 import type { BackendName, Measurement } from '../../src/diagnostics/types.js';
-import { IncidentStore } from '../../src/incidents/store.js';
-import { type AnyCheckDefinition, CHECKS } from '../../src/integrations/registry.js';
+import type { IncidentStore } from '../../src/incidents/store.js';
+import { type AnyCheckDefinition, loadAllKinds } from '../../src/integrations/registry.js';
 import { type Logger, silentLogger } from '../../src/log.js';
 import { createMetrics } from '../../src/metrics.js';
 import { PlaybookCatalog } from '../../src/playbooks/catalog.js';
 import { CHECK_KINDS, type CheckKind } from '../../src/playbooks/kinds.js';
 import { loadPlaybooksOrThrow } from '../../src/playbooks/loader.js';
 import { buildServer } from '../../src/server.js';
+import { type Service, startResponse } from '../../src/services.js';
 import {
   blockActionBody,
   FakeSlack,
@@ -37,8 +39,12 @@ export interface HarnessOptions {
   env?: Record<string, string>;
   fake?: FakeSlackOptions;
   queue?: ChannelQueueOptions;
-  /** Remediation wiring (proposals, decide) built from the harness's Redis and prefix. */
-  remediation?: (h: { app: AppDeps; prefix: string; audit: AuditTrail }) => AttachChatOptions['remediation'];
+  /** Runs after the app is built (start a worker on app.remediation, say). */
+  withApp?: (app: App) => void;
+  /** The app's clock (tests move it to expire proposals). */
+  now?: () => Date;
+  /** Remediation job retries. */
+  backoffMs?: number;
   /** Without Slack credentials: the terminal is the incident channel. */
   terminal?: boolean;
   log?: Logger;
@@ -46,7 +52,7 @@ export interface HarnessOptions {
 
 export interface Harness {
   fake: FakeSlack;
-  app: AppDeps & { close(): Promise<void> };
+  app: App;
   chat: ChatRuntime;
   server: FastifyInstance;
   url: string;
@@ -85,32 +91,32 @@ export async function startHarness(o: HarnessOptions = {}): Promise<Harness> {
     ...o.env,
   });
   const catalog = new PlaybookCatalog(await loadPlaybooksOrThrow(config.playbooksDir));
-  const backends = { ...o.backends, close: async () => {} };
   const app = await createApp({
     config,
     log: o.log ?? silentLogger,
     redisUrl,
-    catalog,
-    backends,
-    metrics: createMetrics({ defaultMetrics: false }),
-  });
-  const incidents = new IncidentStore({ redis: app.redis, prefix, now: app.now });
-  app.incidents = incidents;
-  const audit = new AuditTrail({ redis: app.redis, prefix });
-  const printed: string[] = [];
-  const chat = await attachChat(app, {
     prefix,
-    incidents,
-    audit,
-    checks: o.checks,
+    catalog,
+    backends: o.backends ?? {},
+    checks: o.checks ?? Object.fromEntries((await loadAllKinds()).checks),
+    metrics: createMetrics({ defaultMetrics: false }),
+    now: o.now,
+    remediation: { backoffMs: o.backoffMs ?? 20 },
+  });
+  o.withApp?.(app);
+  const { incidents, audit } = app;
+  const printed: string[] = [];
+  const chat = await createChat(app, {
+    dispatch,
+    auditLines: (filter) => auditLines(app.audit, filter),
     consumer: 'test-replica',
     write: (t) => printed.push(t),
     chartDir: undefined,
-    remediation: o.remediation?.({ app, prefix, audit }),
     // Fast retries after a 429 so tests do not wait Slack's real schedule.
     slack: { retryConfig: { retries: 5, minTimeout: 50, maxTimeout: 200 }, queue: o.queue },
   });
-  const server = await buildServer(app);
+  const server = await buildServer(app, { routes: chat.routes });
+  const response: Service = startResponse(app, 'test-replica');
   const url = await server.listen({ port: 0, host: '127.0.0.1' });
   await chat.start();
 
@@ -132,10 +138,11 @@ export async function startHarness(o: HarnessOptions = {}): Promise<Harness> {
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify(payload),
       }),
-    settle: () => chat.threads.idle(),
+    settle: () => settle(app, chat),
     close: async () => {
       await server.close();
       await chat.stop();
+      await response.stop();
       await app.close();
       await fake.stop();
     },
@@ -193,6 +200,11 @@ export async function waitUntil<T>(
   }
 }
 
+// Loaded once: every integration's real definitions, for their back end names.
+const REAL_CHECKS: Partial<Record<string, AnyCheckDefinition>> = Object.fromEntries(
+  (await loadAllKinds()).checks,
+);
+
 /** Every check kind, answering from `measure` instead of a back end (each on its real back end name). */
 export function fakeChecks(
   measure: (kind: CheckKind, params: Record<string, unknown>) => Measurement | Promise<Measurement>,
@@ -202,7 +214,7 @@ export function fakeChecks(
       kind,
       {
         kind,
-        backend: CHECKS[kind]?.backend ?? 'prometheus',
+        backend: REAL_CHECKS[kind]?.backend ?? 'prometheus',
         run: (ctx: { params: unknown }) => measure(kind, ctx.params as Record<string, unknown>),
       },
     ]),
@@ -257,4 +269,37 @@ export function s3Throttling(kind: CheckKind, params: Record<string, unknown>): 
   }
   if (kind === 'cloudwatch.metric') return { value: 12, evidence: { series: series('5xxErrors', 0, 12) } };
   return { value: 0 };
+}
+
+/**
+ * Quiet: every diagnosis finished, every event of the three outboxes read and acknowledged by
+ * the response and chat groups, every chat write made — twice in a row (one step can start the
+ * next: an incident opens → a diagnosis → its events → their messages).
+ */
+async function settle(app: App, chat: ChatRuntime, ms = 30_000): Promise<void> {
+  const streams = ['incident-events', 'response-events', 'remediation-events'].map(
+    (s) => `${app.prefix}${s}`,
+  );
+  const end = Date.now() + ms;
+  let quiet = 0;
+  while (quiet < 2) {
+    await app.response.idle();
+    await chat.idle();
+    quiet = (await drained(app, streams)) ? quiet + 1 : 0;
+    if (Date.now() > end) throw new Error('harness did not settle');
+    await new Promise((r) => setTimeout(r, 30));
+  }
+}
+
+async function drained(app: App, streams: string[]): Promise<boolean> {
+  for (const key of streams) {
+    if (!(await app.redis.exists(key))) continue;
+    const groups = (await app.redis.xinfo('GROUPS', key)) as unknown[][];
+    for (const g of groups) {
+      const info = new Map<string, unknown>();
+      for (let i = 0; i + 1 < g.length; i += 2) info.set(String(g[i]), g[i + 1]);
+      if (Number(info.get('pending')) > 0 || Number(info.get('lag') ?? 0) > 0) return false;
+    }
+  }
+  return true;
 }

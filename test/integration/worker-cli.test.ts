@@ -8,10 +8,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { workerCommand } from '../../src/cli/worker.js';
+import { workerCommand } from '../../commands/worker.js';
 import { loadConfig } from '../../src/config.js';
 import { createKubernetesClient } from '../../src/integrations/kubernetes/index.js';
-import { ACTIONS } from '../../src/integrations/registry.js';
+import { createRegistry } from '../../src/integrations/registry.js';
 import { silentLogger } from '../../src/log.js';
 import { PlaybookCatalog } from '../../src/playbooks/catalog.js';
 import { loadPlaybooksOrThrow } from '../../src/playbooks/loader.js';
@@ -84,7 +84,7 @@ describe('perfbot worker (Config → worker → Kubernetes fake → verification
       redisUrl: url,
       config,
       backends: { kubernetes: createKubernetesClient(kube.kubeConfig()) },
-      actions: ACTIONS,
+      actions: createRegistry(),
       log: silentLogger,
     });
     const events: RemediationEvent[] = [];

@@ -5,7 +5,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKubernetesClient } from '../../src/integrations/kubernetes/index.js';
-import { ACTIONS } from '../../src/integrations/registry.js';
+import { createRegistry } from '../../src/integrations/registry.js';
 import type { Proposal } from '../../src/remediation/proposal.js';
 import { deployment, type FakeKubernetes, startFakeKubernetes } from '../fakes/kubernetes.js';
 import { type Harness, remediationHarness, testPlaybook, until } from '../support/remediation-fixtures.js';
@@ -25,7 +25,7 @@ describe('worker killed mid-job (SIGKILL)', () => {
     h = remediationHarness({
       config: { approvers: ['UAPPROVER1'], dryRun: false, verifyAfterMs: 3_600_000 },
       backends: { kubernetes: createKubernetesClient(kube.kubeConfig()) },
-      actions: ACTIONS,
+      actions: createRegistry(),
     });
   });
 

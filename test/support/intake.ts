@@ -1,17 +1,17 @@
 // Helpers for the alert-intake tests: payload samples, small playbook catalogs, SNS signing, and
-// AppDeps for buildServer on a private key prefix.
+// ServerDeps for buildServer on a private key prefix.
 import { createSign, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Redis } from 'ioredis';
 import { type SnsMessage, snsStringToSign } from '../../src/alerts/sns.js';
-import type { AppDeps } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { IncidentStore, type IncidentStoreOptions } from '../../src/incidents/store.js';
 import { silentLogger } from '../../src/log.js';
 import { createMetrics } from '../../src/metrics.js';
 import { PlaybookCatalog } from '../../src/playbooks/catalog.js';
 import { type LoadedPlaybook, Playbook, type Trigger } from '../../src/playbooks/schema.js';
+import type { ServerDeps } from '../../src/server.js';
 
 const PAYLOADS = join(import.meta.dirname, '..', 'fixtures', 'alerts', 'payloads');
 
@@ -53,8 +53,8 @@ export interface TestDepsOptions {
   store?: Partial<IncidentStoreOptions>;
 }
 
-/** AppDeps for buildServer with a silent logger, fresh metrics and a private store prefix. */
-export function testDeps(options: TestDepsOptions): AppDeps & { incidents: IncidentStore } {
+/** ServerDeps for buildServer with a silent logger, fresh metrics and a private store prefix. */
+export function testDeps(options: TestDepsOptions): ServerDeps & { incidents: IncidentStore; redis: Redis } {
   const config = loadConfig({ ...options.env });
   const now = options.now ?? (() => new Date());
   const incidents = new IncidentStore({
@@ -63,14 +63,12 @@ export function testDeps(options: TestDepsOptions): AppDeps & { incidents: Incid
     now,
     ...options.store,
   });
-  const deps: AppDeps & { incidents: IncidentStore } = {
+  const deps: ServerDeps & { incidents: IncidentStore; redis: Redis } = {
     config,
     log: silentLogger,
     redis: options.redis,
     catalog: options.catalog,
     metrics: createMetrics({ defaultMetrics: false }),
-    // Intake needs no diagnostic back ends; an empty set keeps these tests independent of them.
-    backends: { close: async () => {} },
     now,
     incidents,
   };

@@ -5,7 +5,7 @@
 import { KubeConfig } from '@kubernetes/client-node';
 import { Redis } from 'ioredis';
 import { createKubernetesClient } from '../../src/integrations/kubernetes/index.js';
-import { ACTIONS } from '../../src/integrations/registry.js';
+import { createRegistry } from '../../src/integrations/registry.js';
 import { silentLogger } from '../../src/log.js';
 import { RemediationService } from '../../src/remediation/service.js';
 
@@ -30,7 +30,7 @@ const service = new RemediationService({
   prefix: PERFBOT_TEST_PREFIX,
   config: { approvers: [], dryRun: false, verifyAfterMs: 3_600_000 },
   backends: { kubernetes: createKubernetesClient(kc) },
-  actions: ACTIONS,
+  actions: createRegistry(),
   log: silentLogger,
 });
 const { worker } = service.startWorker({

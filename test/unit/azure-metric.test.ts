@@ -76,7 +76,7 @@ describe('normalizeAzureError', () => {
 describe('createBackends', () => {
   it('configures each Azure back end only when its endpoint is set', async () => {
     const none = createBackends(loadConfig({}), silentLogger);
-    expect([none.azureMetrics, none.azureLogs]).toEqual([undefined, undefined]);
+    expect([none.has('azureMetrics'), none.has('azureLogs')]).toEqual([false, false]);
     const some = createBackends(
       loadConfig({
         AZURE_LOGS_ENDPOINT: 'https://api.loganalytics.io',
@@ -84,8 +84,10 @@ describe('createBackends', () => {
       }),
       silentLogger,
     );
-    expect(some.azureMetrics).toBeUndefined();
-    expect(some.azureLogs).toMatchObject({ defaultWorkspaceId: '11111111-2222-3333-4444-555555555555' });
+    expect(await some.get('azureMetrics')).toBeUndefined();
+    expect(await some.get('azureLogs')).toMatchObject({
+      defaultWorkspaceId: '11111111-2222-3333-4444-555555555555',
+    });
     await some.close();
   });
 });

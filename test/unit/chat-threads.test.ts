@@ -69,35 +69,65 @@ function setup(incidents: Incident[]) {
       return { thread: i.thread, created: true };
     },
   };
-  const refs = { digestMembers: async () => [], addDigestMembers: async () => {} } as unknown as ChatRefs;
+  const pending = new Set<string>();
+  const refs = {
+    digestMembers: async () => [],
+    addDigestMembers: async () => {},
+    markRootsPending: async (ids: string[]) => {
+      for (const id of ids) pending.add(id);
+    },
+    renewRootsPending: async () => {},
+    clearRootPending: async (id: string) => pending.delete(id),
+    // As if the replica that owed these died: their leases ran out.
+    claimExpiredRoots: async () => [...pending],
+  } as unknown as ChatRefs;
   const threads = new IncidentThreads({
     sink,
     incidents: store,
     catalog: new PlaybookCatalog([]),
     defaultChannel: 'C0INC',
     refs,
-    diagnosis: { diagnose: async () => Promise.reject(new Error('no playbook here')) },
     log: silentLogger,
     now,
     threadWaitMs: 0,
   });
-  return { sink, threads, byId };
+  return { sink, threads, byId, pending };
 }
 
 describe('incident threads', () => {
-  it('reconcile posts the roots of open incidents that lost their opened event, not of young or threaded ones', async () => {
-    const { sink, threads, byId } = setup([
-      incident('inc-old-1', '2026-01-01T12:00:00.000Z'),
-      incident('inc-young-1', '2026-01-01T12:09:30.000Z'),
-      incident('inc-done-1', '2026-01-01T12:00:00.000Z', { channel: 'C0INC', ts: '9.0' }),
-    ]);
-    const n = await threads.reconcile(async () => [...byId.values()]);
+  it('an owed root is recorded before the event is acknowledged and cleared once the thread is recorded', async () => {
+    const { threads, byId, pending } = setup([incident('inc-owed-1', '2026-01-01T12:00:00.000Z')]);
+    await threads.accept({ type: 'opened', incidentId: 'inc-owed-1' });
+    expect(pending.has('inc-owed-1')).toBe(true);
     await threads.idle();
-    expect(n).toBe(1);
-    expect(sink.written.filter((w) => w.op === 'post').map((w) => w.msg.summary)).toEqual([
-      expect.stringContaining('Alert inc-old-1'),
+    expect(byId.get('inc-owed-1')?.thread).toEqual({ channel: 'C0INC', ts: '1.0' });
+    expect(pending.has('inc-owed-1')).toBe(false);
+  });
+
+  it('sweep posts the roots a dead replica owed, open or resolved, and none twice', async () => {
+    const { sink, threads, byId, pending } = setup([
+      incident('inc-orphan-1', '2026-01-01T12:00:00.000Z'),
+      incident('inc-orphan-2', '2026-01-01T12:00:00.000Z'),
     ]);
-    expect(byId.get('inc-old-1')?.thread).toEqual({ channel: 'C0INC', ts: '1.0' });
+    Object.assign(byId.get('inc-orphan-2') as Incident, {
+      status: 'resolved',
+      firingCount: 0,
+      durationMs: 60_000,
+    });
+    pending.add('inc-orphan-1').add('inc-orphan-2');
+    expect(await threads.sweep()).toBe(2);
+    await threads.idle();
+    expect(await threads.sweep()).toBe(0);
+    await threads.idle();
+    const posts = sink.written.filter((w) => w.op === 'post').map((w) => w.msg.summary);
+    expect(posts).toHaveLength(2);
+    expect(posts).toEqual(
+      expect.arrayContaining([
+        expect.stringContaining('inc-orphan-1'),
+        expect.stringContaining('inc-orphan-2'),
+      ]),
+    );
+    expect(byId.get('inc-orphan-2')?.thread).toBeDefined();
   });
 
   it('a replica that loses the setThread race turns its root into a pointer to the winner', async () => {

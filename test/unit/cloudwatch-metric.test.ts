@@ -62,13 +62,15 @@ describe('normalizeAwsError', () => {
 describe('createBackends', () => {
   it('configures cloudwatch only when AWS_REGION is set', async () => {
     const none = createBackends(loadConfig({}), silentLogger);
-    expect(none.cloudwatch).toBeUndefined();
+    expect(none.has('cloudwatch')).toBe(false);
     await none.close();
     const some = createBackends(
       loadConfig({ AWS_REGION: 'eu-west-1', AWS_ENDPOINT_URL_CLOUDWATCH: 'http://127.0.0.1:1' }),
       silentLogger,
     );
-    expect(some.cloudwatch).toEqual(expect.objectContaining({ getMetricData: expect.any(Function) }));
+    expect(await some.get('cloudwatch')).toEqual(
+      expect.objectContaining({ getMetricData: expect.any(Function) }),
+    );
     await some.close();
   });
 });

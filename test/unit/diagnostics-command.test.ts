@@ -58,7 +58,7 @@ describe('diagnoseCommand', () => {
 
   it('throws PlaybookNotFoundError for an unknown name, and the message suggests the closest', async () => {
     await expect(
-      diagnoseCommand({ catalog, backends: {}, name: 'sentinal', log: silentLogger }),
+      diagnoseCommand({ catalog, backends: {}, checks: {}, name: 'sentinal', log: silentLogger }),
     ).rejects.toBeInstanceOf(PlaybookNotFoundError);
     expect(unknownPlaybookMessage(catalog, 'sentinal')).toBe(
       'no playbook or alias named "sentinal" — did you mean sentinel?\nknown: sentinel, sentinel-connector',

@@ -155,10 +155,10 @@ describe('normalizeKafkaError', () => {
 describe('createBackends', () => {
   it('configures kafka only when KAFKA_BROKERS is set', async () => {
     const none = createBackends(loadConfig({}), silentLogger);
-    expect(none.kafka).toBeUndefined();
+    expect(none.has('kafka')).toBe(false);
     await none.close();
     const some = createBackends(loadConfig({ KAFKA_BROKERS: 'kafka-0:9092,kafka-1:9092' }), silentLogger);
-    expect(some.kafka).toEqual(expect.objectContaining({ fetchOffsets: expect.any(Function) }));
+    expect(await some.get('kafka')).toEqual(expect.objectContaining({ fetchOffsets: expect.any(Function) }));
     await some.close();
   });
 });

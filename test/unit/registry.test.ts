@@ -5,7 +5,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BACKEND_VARIABLE } from '../../src/diagnostics/types.js';
-import { ACTIONS, CHECKS } from '../../src/integrations/registry.js';
+import { createRegistry, INTEGRATIONS, loadAllKinds } from '../../src/integrations/registry.js';
 import { ACTION_KINDS, CHECK_KINDS } from '../../src/playbooks/kinds.js';
 
 const ROOT = join(import.meta.dirname, '../../src/integrations');
@@ -14,6 +14,9 @@ const FOLDERS = readdirSync(ROOT, { withFileTypes: true })
   .map((d) => d.name)
   .sort();
 const BACKENDS = Object.keys(BACKEND_VARIABLE);
+const ALL = await loadAllKinds();
+const CHECKS = Object.fromEntries(ALL.checks) as unknown as Record<string, Definition | undefined>;
+const ACTIONS = Object.fromEntries(ALL.actions) as unknown as Record<string, Definition | undefined>;
 
 type Definition = { kind: string; backend: unknown; [k: string]: unknown };
 const isFn = (v: unknown) => typeof v === 'function';
@@ -49,8 +52,38 @@ async function loadDefinitions(): Promise<Map<string, Definition[]>> {
 }
 
 describe('integration folders', () => {
-  it.each(FOLDERS)('%s has an index.ts', (folder) => {
+  it.each(FOLDERS)('%s has an index.ts and a loader in the registry', (folder) => {
     expect(existsSync(join(ROOT, folder, 'index.ts'))).toBe(true);
+    expect(Object.keys(INTEGRATIONS)).toContain(folder);
+  });
+});
+
+describe('createRegistry', () => {
+  it('loads an integration only when one of its kinds is asked for, once', async () => {
+    const loads: string[] = [];
+    const registry = createRegistry({
+      prometheus: async () => {
+        loads.push('prometheus');
+        return {
+          checks: {
+            'prometheus.query': {
+              kind: 'prometheus.query',
+              backend: 'prometheus',
+              run: async () => ({ value: 1 }),
+            },
+          },
+        };
+      },
+      kubernetes: async () => {
+        loads.push('kubernetes');
+        return {};
+      },
+    });
+    expect(loads).toEqual([]);
+    expect((await registry.check('prometheus.query'))?.kind).toBe('prometheus.query');
+    expect(await registry.check('prometheus.range')).toBeUndefined();
+    expect(await registry.action('kafka.partitions')).toBeUndefined();
+    expect(loads).toEqual(['prometheus']);
   });
 });
 

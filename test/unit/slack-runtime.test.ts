@@ -1,5 +1,6 @@
 import Fastify from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dispatch } from '../../commands/index.js';
 import type { ChatRefs } from '../../src/chat/refs.js';
 import { registerSlackHandlers } from '../../src/chat/slack/interactions.js';
 import { createSlackRuntime } from '../../src/chat/slack/runtime.js';
@@ -68,6 +69,7 @@ describe('Slack runtime', () => {
       log: silentLogger,
       now: () => new Date(),
       inlineReplyMs: 20,
+      dispatch,
       commandContext: (invoker) => ({
         catalog: new PlaybookCatalog([]),
         invoker,

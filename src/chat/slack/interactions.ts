@@ -3,7 +3,6 @@
 // ready in time is answered "working on it" and its reply follows ephemerally; a click is
 // acknowledged at once and then decided, the refusal told only to the clicker.
 import type { App } from '@slack/bolt';
-import { dispatch } from '../../../commands/index.js';
 import type { AuditSink } from '../../audit/types.js';
 import { errorMessage } from '../../errors.js';
 import type { Logger } from '../../log.js';
@@ -20,6 +19,8 @@ export interface SlackInteractionDeps {
   sink: ChatSink;
   refs: ChatRefs;
   commandContext: (invoker: Invoker) => CommandContext;
+  /** The /perf dispatcher (commands/index.ts), injected: src/ never imports commands/. */
+  dispatch: (text: string, ctx: CommandContext) => Promise<CommandReply>;
   decide?: ((input: DecideInput) => Promise<DecideOutcome>) | undefined;
   audit?: AuditSink | undefined;
   log: Logger;
@@ -45,9 +46,9 @@ export function registerSlackHandlers(app: App, deps: SlackInteractionDeps): voi
         details: { command: '/perf', text: command.text.slice(0, 200), channel: command.channel_id },
       })
       .catch((err: unknown) => deps.log.error({ err }, 'audit append failed'));
-    const work = dispatch(command.text, deps.commandContext(invoker)).catch((err: unknown) =>
-      failure(err, deps.log),
-    );
+    const work = deps
+      .dispatch(command.text, deps.commandContext(invoker))
+      .catch((err: unknown) => failure(err, deps.log));
     const inTime = await Promise.race([work, sleep(deps.inlineReplyMs ?? 2000)]);
     if (inTime) {
       await ack(slackResponse(inTime));

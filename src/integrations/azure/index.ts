@@ -1,5 +1,5 @@
 // Azure Monitor integration: azure.metric (metrics batch API) and azure.logs (Log Analytics KQL).
-import type { AnyCheckDefinition } from '../registry.js';
+import type { AnyCheckDefinition } from '../../diagnostics/types.js';
 import { logsCheck } from './logs-check.js';
 import { metricCheck } from './metric-check.js';
 

@@ -1,5 +1,5 @@
 // CloudWatch integration: one check kind, cloudwatch.metric (e.g. S3 5xxErrors for throttling).
-import type { AnyCheckDefinition } from '../registry.js';
+import type { AnyCheckDefinition } from '../../diagnostics/types.js';
 import { metricCheck } from './metric-check.js';
 
 export {

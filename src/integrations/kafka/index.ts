@@ -1,5 +1,6 @@
 // Kafka integration: consumer lag and topic layout checks, and the partition-count action.
-import type { AnyActionDefinition, AnyCheckDefinition } from '../registry.js';
+import type { AnyCheckDefinition } from '../../diagnostics/types.js';
+import type { AnyActionDefinition } from '../../remediation/types.js';
 import { consumerLagCheck } from './consumer-lag.js';
 import { createPartitionsAction, type KafkaActionOptions } from './partitions-action.js';
 import { topicCheck } from './topic.js';

@@ -1,5 +1,5 @@
 // `perfbot validate [DIR]`: every problem as `file:line: message` (exit 1), or a one-line summary.
-import { loadPlaybookDir } from '../playbooks/loader.js';
+import { loadPlaybookDir } from '../src/playbooks/loader.js';
 
 export interface Output {
   out(line: string): void;

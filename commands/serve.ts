@@ -1,0 +1,59 @@
+// `perfbot serve`: HTTP server (webhooks, Slack, health), the response layer (diagnose and
+// propose for every routed incident), the chat surface and, unless --no-worker, the
+// remediation worker, in one process. SIGTERM/SIGINT stop accepting work, let running requests
+// and jobs finish, then close Redis (and the embedded redis-server if we started one).
+import { createApp } from '../src/app.js';
+import { createChat } from '../src/chat/runtime.js';
+import type { Config } from '../src/config.js';
+import type { Logger } from '../src/log.js';
+import { resolveRedisUrl } from '../src/redis/connect.js';
+import { buildServer } from '../src/server.js';
+import { type Service, startResponse, startWorker } from '../src/services.js';
+import { auditLines } from './audit.js';
+import { dispatch } from './index.js';
+
+export interface ServeOptions {
+  worker: boolean;
+}
+
+export async function serveCommand(
+  config: Config,
+  log: Logger,
+  options: ServeOptions,
+): Promise<() => Promise<void>> {
+  const redisHandle = await resolveRedisUrl(config, log, { allowEmbedded: true });
+  const app = await createApp({ config, log, redisUrl: redisHandle.url });
+  const chat = await createChat(app, {
+    dispatch,
+    auditLines: (filter) => auditLines(app.audit, filter),
+    chartDir: '.perfbot/charts',
+    // A person at a terminal reads text; a log collector gets one JSON line per message.
+    write: process.stdout.isTTY
+      ? (text: string) => process.stdout.write(`${text}\n`)
+      : (text: string) => log.info({ text }, 'incident channel (terminal)'),
+  });
+  const server = await buildServer(app, { routes: chat.routes });
+  const services: Service[] = [startResponse(app)];
+  if (options.worker) services.push(startWorker(app));
+  const address = await server.listen({ port: config.port, host: config.host });
+  await chat.start();
+  services.push({ name: 'chat', stop: () => chat.stop() });
+  log.info(
+    { address, playbooks: app.catalog.playbooks.map((p) => p.id), worker: options.worker },
+    'perfbot serving',
+  );
+
+  let stopping: Promise<void> | undefined;
+  return () => {
+    stopping ??= (async () => {
+      log.info('shutting down');
+      await server.close();
+      for (const s of services.reverse())
+        await s.stop().catch((err) => log.error({ err, service: s.name }, 'stop failed'));
+      await app.close();
+      await redisHandle.embedded?.stop();
+      log.info('stopped');
+    })();
+    return stopping;
+  };
+}

@@ -1,0 +1,22 @@
+// `perfbot worker`: the remediation worker alone, on the Redis `serve` uses (no embedded
+// redis-server here: a worker alone is only useful beside a serve).
+import { createApp } from '../src/app.js';
+import type { Config } from '../src/config.js';
+import type { Logger } from '../src/log.js';
+import { startWorker } from '../src/services.js';
+
+export async function workerCommand(config: Config, log: Logger): Promise<() => Promise<void>> {
+  const app = await createApp({ config, log, redisUrl: config.redisUrl });
+  const worker = startWorker(app);
+  log.info({ dryRun: config.dryRun }, 'perfbot worker running');
+  let stopping: Promise<void> | undefined;
+  return () => {
+    stopping ??= (async () => {
+      log.info('worker shutting down: letting running jobs finish');
+      await worker.stop();
+      await app.close();
+      log.info('worker stopped');
+    })();
+    return stopping;
+  };
+}

@@ -1,0 +1,57 @@
+// The long-running loops a process may run, started on an assembled App (src/app.ts):
+// the response layer (diagnose and propose for every routed incident; audit every transition)
+// and the remediation worker. `perfbot serve` runs both; `perfbot worker` only the worker.
+import { hostname } from 'node:os';
+import type { App } from './app.js';
+import { startIncidentRecorder } from './audit/incident-recorder.js';
+import { consumeIncidentEvents } from './incidents/events.js';
+import { engineRerunChecks } from './remediation/rerun.js';
+
+/** Something started with the process that must stop with it. */
+export interface Service {
+  name: string;
+  stop(): Promise<void>;
+}
+
+export function startResponse(app: App, consumer = `${hostname()}-${process.pid}`): Service {
+  const abort = new AbortController();
+  const loop = consumeIncidentEvents({
+    redis: app.redis,
+    prefix: app.prefix,
+    group: 'response',
+    consumer,
+    handler: (e) => app.response.handleIncidentEvent(e),
+    signal: abort.signal,
+    log: app.log,
+  });
+  // Alerts and incident transitions enter the audit trail whether or not anyone renders them.
+  const recorder = startIncidentRecorder({
+    redis: app.redis,
+    audit: app.audit,
+    log: app.log,
+    prefix: app.prefix,
+    consumer,
+  });
+  return {
+    name: 'response',
+    stop: async () => {
+      abort.abort();
+      await loop;
+      await recorder.stop();
+      await app.response.idle();
+    },
+  };
+}
+
+/** Starts the worker; stopping it lets running jobs finish. */
+export function startWorker(app: App): Service {
+  const worker = app.remediation.startWorker({
+    rerunChecks: engineRerunChecks({
+      catalog: app.catalog,
+      backends: app.backends,
+      checks: app.checks,
+      log: app.log,
+    }),
+  });
+  return { name: 'remediation-worker', stop: () => worker.close() };
+}
