@@ -1,8 +1,7 @@
 // A check's time series as a PNG with its thresholds drawn as rule lines: vega-lite → vega
 // (headless, renderer 'none') → SVG → PNG with resvg. Offline; no browser, no canvas.
-import { renderAsync } from '@resvg/resvg-js';
-import * as vega from 'vega';
-import { compile, type TopLevelSpec } from 'vega-lite';
+// vega, vega-lite and resvg (~1 s of imports) load on the first chart, not at start.
+import type { TopLevelSpec } from 'vega-lite';
 import type { Series } from '../diagnostics/types.js';
 import type { Thresholds, Unit } from '../playbooks/schema.js';
 
@@ -79,6 +78,7 @@ export function chartSpec(input: ChartInput): TopLevelSpec {
 }
 
 export async function renderChartSvg(input: ChartInput): Promise<string> {
+  const [vega, { compile }] = await Promise.all([import('vega'), import('vega-lite')]);
   const view = new vega.View(vega.parse(compile(chartSpec(input)).spec), { renderer: 'none' });
   try {
     return await view.toSVG();
@@ -90,6 +90,7 @@ export async function renderChartSvg(input: ChartInput): Promise<string> {
 export async function renderChartPng(input: ChartInput): Promise<Buffer> {
   const svg = await renderChartSvg(input);
   // Rasterised on libuv's thread pool: a chart must not hold up webhooks and other threads.
+  const { renderAsync } = await import('@resvg/resvg-js');
   const png = await renderAsync(svg, {
     fitTo: { mode: 'zoom', value: 2 },
     font: { loadSystemFonts: true, defaultFontFamily: 'DejaVu Sans' },

@@ -5,7 +5,7 @@ import { performance } from 'node:perf_hooks';
 import { formatDuration, parseDuration } from '../duration.js';
 import { InvalidInputError } from '../errors.js';
 import { type BackendSource, toBackends } from '../integrations/backends.js';
-import { type CheckSource, checkOf } from '../integrations/registry.js';
+import { type CheckSource, checkBackend, checkOf } from '../integrations/registry.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import { CHECK_PARAMS, DNS1123_LABEL } from '../playbooks/kinds.js';
@@ -82,9 +82,12 @@ export async function runDiagnosis(options: RunDiagnosisOptions): Promise<Diagno
   let done = 0;
 
   const runOne = async (check: Check): Promise<CheckResult> => {
-    const definition = await checkOf(checks, check.kind);
+    // An unconfigured back end skips its checks without loading the integration's SDK.
+    const backend = checkBackend(checks, check.kind);
+    const definition = backend && !backends.has(backend) ? undefined : await checkOf(checks, check.kind);
     let result: CheckResult;
-    if (!definition) result = unimplementedResult(check);
+    if (backend && !backends.has(backend)) result = skippedResult(check, BACKEND_VARIABLE[backend]);
+    else if (!definition) result = unimplementedResult(check);
     else if (!backends.has(definition.backend))
       result = skippedResult(check, BACKEND_VARIABLE[definition.backend]);
     else result = await execute(check, definition);

@@ -4,7 +4,7 @@
 // Kubernetes client). The kind's prefix names its folder: `kubernetes.scale` → ./kubernetes.
 // test/unit/registry.test.ts loads every integration and checks that every kind of
 // src/playbooks/kinds.ts is implemented exactly once.
-import type { AnyCheckDefinition } from '../diagnostics/types.js';
+import type { AnyCheckDefinition, BackendName } from '../diagnostics/types.js';
 import type { ActionKind, CheckKind } from '../playbooks/kinds.js';
 import type { AnyActionDefinition } from '../remediation/types.js';
 
@@ -38,6 +38,25 @@ export const INTEGRATIONS = {
 export interface Registry {
   check(kind: CheckKind): Promise<AnyCheckDefinition | undefined>;
   action(kind: ActionKind): Promise<AnyActionDefinition | undefined>;
+  /** The back end a kind needs, known without loading it (unconfigured → skipped, no import). */
+  backend(kind: CheckKind | ActionKind): BackendName | undefined;
+}
+
+/** Each folder's back end; Azure's two APIs are configured separately. */
+const BACKEND_OF: Record<string, BackendName> = {
+  kubernetes: 'kubernetes',
+  prometheus: 'prometheus',
+  clickhouse: 'clickhouse',
+  redis: 'redis',
+  network: 'network',
+  kafka: 'kafka',
+  cloudwatch: 'cloudwatch',
+  'azure.metric': 'azureMetrics',
+  'azure.logs': 'azureLogs',
+};
+
+export function backendOfKind(kind: string): BackendName | undefined {
+  return BACKEND_OF[kind] ?? BACKEND_OF[kind.slice(0, kind.indexOf('.'))];
 }
 
 /** A fixed map of kinds (tests, benchmarks) or a registry. */
@@ -64,13 +83,19 @@ export function createRegistry(
   return {
     check: async (kind) => (await load(kind))?.checks?.[kind],
     action: async (kind) => (await load(kind))?.actions?.[kind],
+    backend: backendOfKind,
   };
 }
 
 function isRegistry(source: CheckSource | ActionSource): source is Registry {
   return (
-    typeof (source as Registry).check === 'function' && typeof (source as Registry).action === 'function'
+    typeof (source as Registry).check === 'function' && typeof (source as Registry).backend === 'function'
   );
+}
+
+/** The back end of a check kind, without loading its integration when the source is the registry. */
+export function checkBackend(source: CheckSource, kind: CheckKind): BackendName | undefined {
+  return isRegistry(source) ? source.backend(kind) : source[kind]?.backend;
 }
 
 export async function checkOf(source: CheckSource, kind: CheckKind): Promise<AnyCheckDefinition | undefined> {

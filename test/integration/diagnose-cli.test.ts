@@ -12,7 +12,7 @@ import type { DiagnosisReport } from '../../src/chat/report.js';
 
 const run = promisify(execFile);
 const ROOT = join(import.meta.dirname, '../..');
-const MAIN = join(ROOT, 'dist/src/main.js');
+const MAIN = join(ROOT, 'dist/commands/cli.js');
 /** Each CLI start loads every SDK; on a busy two-core machine that takes seconds. */
 const CLI_TEST_MS = 120_000;
 

@@ -10,7 +10,7 @@ import { isListening } from '../../src/redis/embedded.js';
 import { testRedisUrl } from '../support/redis.js';
 
 const BIN = join(process.cwd(), 'bin/perfbot.js');
-const built = existsSync(join(process.cwd(), 'dist/src/main.js'));
+const built = existsSync(join(process.cwd(), 'dist/commands/cli.js'));
 
 interface Run {
   child: ChildProcess;

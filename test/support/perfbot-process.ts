@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { freePort } from '../../src/redis/embedded.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
-const DIST_MAIN = join(ROOT, 'dist', 'src', 'main.js');
+const DIST_MAIN = join(ROOT, 'dist', 'commands', 'cli.js');
 
 async function newestSource(dir: string): Promise<number> {
   let newest = 0;

@@ -5,7 +5,12 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BACKEND_VARIABLE } from '../../src/diagnostics/types.js';
-import { createRegistry, INTEGRATIONS, loadAllKinds } from '../../src/integrations/registry.js';
+import {
+  backendOfKind,
+  createRegistry,
+  INTEGRATIONS,
+  loadAllKinds,
+} from '../../src/integrations/registry.js';
 import { ACTION_KINDS, CHECK_KINDS } from '../../src/playbooks/kinds.js';
 
 const ROOT = join(import.meta.dirname, '../../src/integrations');
@@ -56,6 +61,15 @@ describe('integration folders', () => {
     expect(existsSync(join(ROOT, folder, 'index.ts'))).toBe(true);
     expect(Object.keys(INTEGRATIONS)).toContain(folder);
   });
+});
+
+describe('backendOfKind', () => {
+  it.each([...CHECK_KINDS, ...ACTION_KINDS])(
+    '%s: known without loading, and the same as its definition says',
+    (kind) => {
+      expect(backendOfKind(kind)).toBe((CHECKS[kind] ?? ACTIONS[kind])?.backend);
+    },
+  );
 });
 
 describe('createRegistry', () => {
