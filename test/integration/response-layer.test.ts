@@ -93,7 +93,8 @@ describe('response layer without any chat', () => {
       servers.map((s) => s.inject({ method: 'POST', url: '/alerts/alertmanager', payload: latency('g1') })),
     );
     expect(answers.map((r) => r.statusCode)).toEqual([202, 202]);
-    const incidentId = (answers[0]?.json() as { incidents: string[] }).incidents[0] as string;
+    const incidentId = (answers[0] as (typeof answers)[0]).json<{ incidents: string[] }>()
+      .incidents[0] as string;
 
     const trail = async () => (await a.audit.readTrail({ incident: incidentId })).map((e) => e.event);
     await waitUntil(
