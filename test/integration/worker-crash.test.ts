@@ -111,5 +111,6 @@ describe('worker killed mid-job (SIGKILL)', () => {
     ]);
     expect(trail[3]?.details).toMatchObject({ resumed: true });
     expect(await h.service.audit.verifyTrail()).toMatchObject({ ok: true });
-  });
+    // Two worker processes' start-up and a lock lapse: generous on a loaded two-core machine.
+  }, 120_000);
 });
