@@ -42,7 +42,10 @@ export async function intakeBatch(deps: IntakeDeps, batch: AlertBatch): Promise<
     }
   }
   if (batch.ignored !== undefined) {
-    deps.log.info({ source: batch.source, group: batch.group, reason: batch.ignored }, 'notification ignored');
+    deps.log.info(
+      { source: batch.source, group: batch.group, reason: batch.ignored },
+      'notification ignored',
+    );
     return { accepted: batch.alerts.length, incidents: result.incidents, ignored: batch.ignored };
   }
   return { accepted: batch.alerts.length, incidents: result.incidents };
