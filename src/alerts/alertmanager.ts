@@ -37,14 +37,20 @@ export function parseAlertmanager(body: unknown, options: ParseOptions): AlertBa
   const commonLabels = lenientStringMap(root.commonLabels);
   const list = requireArray(root.alerts, 'alerts');
   const alerts = Array.from(list, (raw, i) => parseOne(raw, at('alerts', i), commonLabels, options));
-  const truncated = finiteNumber(root.truncatedAlerts);
-  const meta: Record<string, string | number> = { truncatedAlerts: truncated ?? 0 };
+  // With `max_alerts` set on the receiver, Alertmanager lists only the first alerts of the group
+  // (in its own sort order) and counts the rest here; the root `status` then describes the
+  // listed alerts only, so the store keeps the incident open while this is above 0.
+  const truncated = Math.max(0, Math.trunc(finiteNumber(root.truncatedAlerts) ?? 0));
+  const meta: Record<string, string | number> = { truncatedAlerts: truncated };
   const receiver = optionalString(root, 'receiver');
   if (receiver) meta.receiver = receiver;
   const externalURL = optionalString(root, 'externalURL');
   if (externalURL) meta.externalURL = externalURL;
   if (groupLabels.alertname) meta.groupAlertname = groupLabels.alertname;
-  return { source: 'alertmanager', group: groupKey, alerts, meta };
+  // Alertmanager ≥ 0.32 says why it notified ("first notification", "some alerts resolved" …).
+  const reason = optionalString(root, 'notification_reason');
+  if (reason) meta.notificationReason = reason;
+  return { source: 'alertmanager', group: groupKey, alerts, truncatedAlerts: truncated, meta };
 }
 
 function parseOne(

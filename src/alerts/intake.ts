@@ -16,6 +16,8 @@ export interface IntakeDeps {
 export interface IntakeAnswer {
   accepted: number;
   incidents: string[];
+  /** Why nothing was taken from a well-formed notification (see AlertBatch.ignored). */
+  ignored?: string;
 }
 
 export async function intakeBatch(deps: IntakeDeps, batch: AlertBatch): Promise<IntakeAnswer> {
@@ -38,6 +40,13 @@ export async function intakeBatch(deps: IntakeDeps, batch: AlertBatch): Promise<
     } else if (t.type === 'resolved') {
       deps.log.info({ incident: t.incidentId, source: batch.source }, 'incident resolved');
     }
+  }
+  if (batch.ignored !== undefined) {
+    deps.log.info(
+      { source: batch.source, group: batch.group, reason: batch.ignored },
+      'notification ignored',
+    );
+    return { accepted: batch.alerts.length, incidents: result.incidents, ignored: batch.ignored };
   }
   return { accepted: batch.alerts.length, incidents: result.incidents };
 }

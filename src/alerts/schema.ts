@@ -43,6 +43,17 @@ export interface AlertBatch {
    */
   group: string;
   alerts: Alert[];
+  /**
+   * Alerts of the group the sender counted but left out of `alerts` (Alertmanager's
+   * `truncatedAlerts`, set by the receiver's `max_alerts`). While it is above 0 the group may
+   * still fire where perfbot cannot see, so the incident must not resolve.
+   */
+  truncatedAlerts?: number;
+  /**
+   * Why a well-formed, authenticated notification carries nothing to act on (a non-alarm
+   * message on an allowed SNS topic, an alarm in INSUFFICIENT_DATA): said in the answer and logged.
+   */
+  ignored?: string;
   /** Source details kept for logs and the chat layer (receiver, truncatedAlerts, topic …). */
   meta: Record<string, string | number>;
 }

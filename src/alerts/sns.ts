@@ -41,7 +41,12 @@ export function parseSnsEnvelope(body: unknown): SnsMessage {
     Timestamp: requireString(body, 'Timestamp', ''),
     SignatureVersion: requireOneOf(body, 'SignatureVersion', '', ['1', '2'] as const),
     Signature: requireString(body, 'Signature', ''),
-    SigningCertURL: requireString(body, 'SigningCertURL', ''),
+    // Lambda's SNS records spell it `SigningCertUrl`; AWS's own validators accept both, and a
+    // record forwarded as is verifies the same (field names are not signed).
+    SigningCertURL:
+      optionalString(body, 'SigningCertURL') ??
+      optionalString(body, 'SigningCertUrl') ??
+      requireString(body, 'SigningCertURL', ''),
   };
   if (type !== 'Notification') {
     msg.SubscribeURL = requireString(body, 'SubscribeURL', '');

@@ -66,9 +66,15 @@ function alertItem(a: IncidentAlert): Item {
   };
 }
 
-export function counterLine(i: Pick<Incident, 'alertCount' | 'firingCount' | 'repeats'>): string {
+export function counterLine(
+  i: Pick<Incident, 'alertCount' | 'firingCount' | 'repeats' | 'truncatedAlerts'>,
+): string {
   const repeats = i.repeats > 0 ? ` · ${i.repeats} ${i.repeats === 1 ? 'repeat' : 'repeats'}` : '';
-  return `${i.firingCount} of ${i.alertCount} ${i.alertCount === 1 ? 'alert' : 'alerts'} firing${repeats}`;
+  // issue 17: alerts Alertmanager left out (max_alerts) may still fire, so "0 firing" is not "done".
+  const hidden = i.truncatedAlerts
+    ? ` · ${i.truncatedAlerts} more not shown by Alertmanager (max_alerts)`
+    : '';
+  return `${i.firingCount} of ${i.alertCount} ${i.alertCount === 1 ? 'alert' : 'alerts'} firing${repeats}${hidden}`;
 }
 
 export function rootMessage(
@@ -102,6 +108,9 @@ export function rootMessage(
     }),
   ];
   if (summary) parts.push(text(summary));
+  // issue 17: kinds whose sender never says they ended (Azure activity log, budgets …) say so.
+  const manual = incident.alerts.map((a) => a.annotations.resolution).find(Boolean);
+  if (manual && !resolved) parts.push(note(manual));
   if (incident.alerts.length > 1 || resolved) {
     const sorted = [...incident.alerts].sort(
       (a, b) => Number(a.status === 'resolved') - Number(b.status === 'resolved'),

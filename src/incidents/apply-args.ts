@@ -82,6 +82,8 @@ export function buildApplyArgs(
       window,
       alerts.length,
       JSON.stringify(alerts[0]?.name ?? ''),
+      // Every incident of the request shares it: a left-out alert may belong to any of them.
+      String(Math.max(0, Math.trunc(batch.truncatedAlerts ?? 0))),
     );
     for (const alert of alerts) pushAlertArgs(args, alert);
   }

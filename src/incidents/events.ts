@@ -66,8 +66,16 @@ export const IncidentEventPayload = z.discriminatedUnion('type', [
   z.object({ type: z.literal('alert-added'), ...base }),
   /** `repeats`: the incident's total of repeated notifications so far. */
   z.object({ type: z.literal('repeated'), ...base, repeats: z.number() }),
-  /** Some alerts resolved, `firing` still firing. */
-  z.object({ type: z.literal('alert-resolved'), ...base, firing: z.number() }),
+  /**
+   * Some alerts resolved, `firing` still firing; `truncatedAlerts`: alerts the notification left
+   * out (Alertmanager max_alerts), which may still fire unseen — the incident stays open.
+   */
+  z.object({
+    type: z.literal('alert-resolved'),
+    ...base,
+    firing: z.number(),
+    truncatedAlerts: z.number().optional(),
+  }),
   z.object({
     type: z.literal('resolved'),
     ...base,

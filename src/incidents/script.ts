@@ -11,7 +11,8 @@
 // ARGV: prefix, now, ttlSeconds, streamMaxLen, groupCount, then per group
 //   key, candidateId, source, group, playbook ('' = none), triggerIndex, triggerDescription,
 //   repeatWindowMs (< 0: never a repeat), alertCount, titleJSON (the first alert's name; kept
-//   JSON-encoded in the hash, so the script never decodes JSON),
+//   JSON-encoded in the hash, so the script never decodes JSON), truncated (digits: alerts the
+//   sender left out of the request, Alertmanager's truncatedAlerts),
 // then one argument per alert of that group, six newline-separated fields (ioredis spends far
 // more per argument than per byte, and JSON never contains a raw newline):
 //   fingerprintJSON, 'f'|'r', startsMs, endsMs (0 = none), cardJSON, storedAlertJSON (read.ts).
@@ -37,7 +38,11 @@
 //   anything else                               → duplicate or stale: no change
 // A firing alert that is fresh against a resolved incident opens a new incident. Resolution is
 // decided after the whole request: every alert resolved → incident resolved, with its duration.
-export const GROUP_ARGS = 10;
+// Truncated groups (issue 17): while the request says alerts were left out (truncated > 0), the
+// listed alerts are not the whole group, so the incident stays open however many of them
+// resolved; the count is kept in the hash field `truncated`. A later request with nothing left
+// out resolves it (or a person does).
+export const GROUP_ARGS = 11;
 
 export const APPLY_ALERTS_LUA = `
 local p, now, ttl, maxlen = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4]
@@ -54,6 +59,8 @@ local nows = ARGV[2]
 for gi = 1, ngroups do
   local k, cand, src, grp, pb, ti, td = ARGV[pos], ARGV[pos + 1], ARGV[pos + 2], ARGV[pos + 3], ARGV[pos + 4], ARGV[pos + 5], ARGV[pos + 6]
   local win, n, title = tonumber(ARGV[pos + 7]), tonumber(ARGV[pos + 8]), ARGV[pos + 9]
+  -- issue 17: alerts of the group the sender left out; '0' when the request lists them all
+  local trunc, ktrunc = ARGV[pos + 10], '0'
   local first = pos + ${GROUP_ARGS}
   pos = first + n
 
@@ -80,10 +87,10 @@ for gi = 1, ngroups do
   local status, nalerts, firing, repeats, started, lastEnd = nil, 0, 0, 0, 0, 0
   if id then
     use(id)
-    local h = redis.call('HMGET', ik, 'status', 'alerts', 'firing', 'repeats', 'startedAt', 'lastEnd', 'title')
+    local h = redis.call('HMGET', ik, 'status', 'alerts', 'firing', 'repeats', 'startedAt', 'lastEnd', 'title', 'truncated')
     if h[1] then
       status, nalerts, firing, repeats = h[1], tonumber(h[2]), tonumber(h[3]), tonumber(h[4])
-      started, lastEnd, title = tonumber(h[5]), tonumber(h[6]), h[7]
+      started, lastEnd, title, ktrunc = tonumber(h[5]), tonumber(h[6]), h[7], h[8] or '0'
       for c = 1, #uniq, 500 do
         local part = redis.call('HMGET', ak, unpack(uniq, c, math.min(c + 499, #uniq)))
         for j = 1, #part do
@@ -105,7 +112,7 @@ for gi = 1, ngroups do
   local added, repeated, resolved = {}, {}, {}
   local function open(s)
     use(cand)
-    status, nalerts, firing, repeats, started, lastEnd = 'open', 0, 0, 0, s, 0
+    status, nalerts, firing, repeats, started, lastEnd, ktrunc = 'open', 0, 0, 0, s, 0, '0'
     kst, ks, ke, krep, klast, dirty = {}, {}, {}, {}, {}, {}
     kss, kes, kseens, klasts = {}, {}, {}, {}
     opened = true
@@ -165,7 +172,9 @@ for gi = 1, ngroups do
 
   if id then
     if not seen_ids[id] then seen_ids[id] = true; ids[#ids + 1] = id end
-    if opened or #added > 0 or #repeated > 0 or #resolved > 0 then
+    -- issue 17: a changed count of left-out alerts is worth writing on its own
+    local retrunc = status == 'open' and trunc ~= ktrunc
+    if opened or #added > 0 or #repeated > 0 or #resolved > 0 or retrunc then
       local flat = {}
       for u, i in pairs(dirty) do
         local x = xs[i]
@@ -175,7 +184,7 @@ for gi = 1, ngroups do
       end
       for c = 1, #flat, 1000 do redis.call('HSET', ak, unpack(flat, c, math.min(c + 999, #flat))) end
       local fields = { 'alerts', nalerts, 'firing', firing, 'repeats', repeats,
-        'startedAt', fmt(started), 'lastEnd', fmt(lastEnd), 'updatedAt', nows }
+        'startedAt', fmt(started), 'lastEnd', fmt(lastEnd), 'updatedAt', nows, 'truncated', trunc }
       if opened then
         local more = { 'id', id, 'key', k, 'source', src, 'group', grp, 'playbook', pb, 'trigger', ti,
           'triggerDescription', td, 'title', title, 'status', 'open', 'openedAt', nows }
@@ -183,7 +192,8 @@ for gi = 1, ngroups do
         redis.call('SET', mapkey, id)
         redis.call('ZADD', p .. 'incidents:open', now, id)
       end
-      local resolve = status == 'open' and #resolved > 0 and firing <= 0
+      -- issue 17: never while alerts were left out; also when the last left-out ones are gone
+      local resolve = status == 'open' and firing <= 0 and trunc == '0' and (#resolved > 0 or ktrunc ~= '0')
       local ended = math.max(lastEnd, started)
       if resolve then
         for _, v in ipairs({ 'status', 'resolved', 'resolvedAt', fmt(ended), 'durationMs', fmt(ended - started) }) do
@@ -208,13 +218,13 @@ for gi = 1, ngroups do
         emit('alert-added', added, '')
       end
       if #repeated > 0 then emit('repeated', repeated, ',"repeats":' .. fmt(repeats)) end
-      if #resolved > 0 and status == 'open' then
-        if resolve then
-          emit('resolved', resolved, ',"startedAt":' .. fmt(started) .. ',"resolvedAt":' .. fmt(ended)
-            .. ',"durationMs":' .. fmt(ended - started))
-        else
-          emit('alert-resolved', resolved, ',"firing":' .. fmt(firing))
-        end
+      if resolve then
+        emit('resolved', resolved, ',"startedAt":' .. fmt(started) .. ',"resolvedAt":' .. fmt(ended)
+          .. ',"durationMs":' .. fmt(ended - started))
+      elseif #resolved > 0 and status == 'open' then
+        -- issue 17: say how many alerts the request left out, so "0 firing" is not read as done
+        emit('alert-resolved', resolved, ',"firing":' .. fmt(firing)
+          .. ((trunc ~= '0') and (',"truncatedAlerts":' .. trunc) or ''))
       end
     end
   end

@@ -27,6 +27,11 @@ export interface IncidentSummary {
   firingCount: number;
   /** Notifications that repeated an alert already known (repeat_interval, re-fires). */
   repeats: number;
+  /**
+   * Alerts the latest notification left out (Alertmanager `truncatedAlerts`, from the receiver's
+   * `max_alerts`); absent when it listed them all. While set, the incident does not resolve.
+   */
+  truncatedAlerts?: number;
   thread?: ThreadRef;
 }
 

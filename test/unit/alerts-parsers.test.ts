@@ -136,7 +136,10 @@ describe('Azure Monitor common alert schema', () => {
   it('parses a fired metric alert: rule, dimensions, custom properties, value, link', () => {
     const batch = parseAzureMonitor(payload('azure-metric-fired'), opts);
     expect(batch.source).toBe('azure-monitor');
-    expect(batch.group).toBe('rule:sentinel-connector-ingestion-latency');
+    // No rule id in this payload: the rule name within its subscription groups the alerts.
+    expect(batch.group).toBe(
+      'rule:/subscriptions/11111111-2222-3333-4444-555555555555/sentinel-connector-ingestion-latency',
+    );
     const [alert] = batch.alerts;
     expect(alert).toMatchObject({
       name: 'sentinel-connector-ingestion-latency',
@@ -146,7 +149,8 @@ describe('Azure Monitor common alert schema', () => {
       fingerprint: expect.stringContaining('/alerts/b9569717'),
       labels: {
         alertname: 'sentinel-connector-ingestion-latency',
-        severity: 'Sev2',
+        severity: 'warning',
+        azureSeverity: 'Sev2',
         signalType: 'Metric',
         resource: 'sentinel-ws',
         DataType: 'CommonSecurityLog',
@@ -230,7 +234,7 @@ describe('CloudWatch alarm in an SNS notification', () => {
     expect(ok.alerts[0]?.fingerprint).toBe(alarm.alerts[0]?.fingerprint);
   });
 
-  it('INSUFFICIENT_DATA yields no alert; a non-JSON message or missing field names the field', () => {
+  it('INSUFFICIENT_DATA yields no alert; a non-alarm message is ignored; a broken alarm names the field', () => {
     const message = JSON.parse(payload<{ Message: string }>('sns-cloudwatch-alarm').Message) as Record<
       string,
       unknown
@@ -238,7 +242,10 @@ describe('CloudWatch alarm in an SNS notification', () => {
     expect(
       parseCloudWatchAlarm(JSON.stringify({ ...message, NewStateValue: 'INSUFFICIENT_DATA' }), sns).alerts,
     ).toEqual([]);
-    expect(fieldOf(() => parseCloudWatchAlarm('not json', sns))).toBe('Message');
+    expect(parseCloudWatchAlarm('not json', sns)).toMatchObject({
+      alerts: [],
+      ignored: 'not a CloudWatch alarm',
+    });
     expect(fieldOf(() => parseCloudWatchAlarm(JSON.stringify({ ...message, AlarmName: '' }), sns))).toBe(
       'Message.AlarmName',
     );
