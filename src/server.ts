@@ -2,6 +2,7 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import { registerAlertRoutes } from './alerts/routes.js';
 import type { AppDeps } from './app.js';
+import { instrumentHttp } from './metrics-hooks.js';
 
 export async function buildServer(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
@@ -13,6 +14,7 @@ export async function buildServer(deps: AppDeps): Promise<FastifyInstance> {
     requestTimeout: 30_000,
     return503OnClosing: true,
   });
+  instrumentHttp(app, deps.metrics);
 
   app.get('/healthz', async () => ({ status: 'ok' }));
 
