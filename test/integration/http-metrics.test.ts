@@ -17,7 +17,12 @@ describe('HTTP request metrics', () => {
   beforeAll(async () => {
     const r = testRedis();
     redis = r.redis;
-    deps = testDeps({ redis, prefix: r.prefix, catalog: testCatalog(), env: { PERFBOT_WEBHOOK_TOKEN: 'tok' } });
+    deps = testDeps({
+      redis,
+      prefix: r.prefix,
+      catalog: testCatalog(),
+      env: { PERFBOT_WEBHOOK_TOKEN: 'tok' },
+    });
     server = await buildServer(deps);
     base = await server.listen({ port: 0, host: '127.0.0.1' });
   });
@@ -41,7 +46,9 @@ describe('HTTP request metrics', () => {
     const res = await fetch(`${base}/metrics`);
     const text = await res.text();
     expect(text).toContain('perfbot_http_requests_total{route="/healthz",method="GET",code="200"} 2');
-    expect(text).toContain('perfbot_http_requests_total{route="/alerts/alertmanager",method="POST",code="401"} 1');
+    expect(text).toContain(
+      'perfbot_http_requests_total{route="/alerts/alertmanager",method="POST",code="401"} 1',
+    );
     expect(text).toContain('perfbot_http_requests_total{route="unmatched",method="GET",code="404"} 1');
     expect(text).toMatch(
       /perfbot_http_request_duration_seconds_count\{route="\/healthz",method="GET",code="200"\} 2/,

@@ -40,7 +40,9 @@ describe('metrics', () => {
     metrics.slackApiCalls.inc({ method: 'chat.postMessage', outcome: 'rate_limited' });
     metrics.auditAppendFailures.inc();
     const text = await metrics.registry.metrics();
-    expect(text).toContain('perfbot_slack_api_calls_total{method="chat.postMessage",outcome="rate_limited"} 1');
+    expect(text).toContain(
+      'perfbot_slack_api_calls_total{method="chat.postMessage",outcome="rate_limited"} 1',
+    );
     expect(text).toContain('perfbot_audit_append_failures_total 1');
   });
 
