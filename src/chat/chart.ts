@@ -1,5 +1,10 @@
 // A check's time series as a PNG with its thresholds drawn as rule lines: vega-lite → vega
 // (headless, renderer 'none') → SVG → PNG with resvg. Offline; no browser, no canvas.
+// Text is drawn with the DejaVu Sans files shipped in assets/fonts, loaded explicitly with system
+// fonts off: the container image has no fonts, and a laptop's would make a different PNG.
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { renderAsync } from '@resvg/resvg-js';
 import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
@@ -11,6 +16,30 @@ export interface ChartInput {
   series: Series[];
   unit?: Unit | undefined;
   thresholds?: Thresholds | undefined;
+}
+
+/** The one font family of every chart; the files below must provide it. */
+export const CHART_FONT_FAMILY = 'DejaVu Sans';
+const FONT_FILES = ['DejaVuSans.ttf', 'DejaVuSans-Bold.ttf'];
+
+/**
+ * assets/fonts of the package: two levels above this file in src/ (tsx, vitest), three in
+ * dist/src/ (the build). Found once; a package without it is broken, so this throws.
+ */
+export function chartFontFiles(): string[] {
+  fontFiles ??= findFontFiles();
+  return fontFiles;
+}
+let fontFiles: string[] | undefined;
+
+function findFontFiles(): string[] {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let up = 0; up < 4; up++) {
+    const files = FONT_FILES.map((f) => join(dir, 'assets', 'fonts', f));
+    if (files.every((f) => existsSync(f))) return files;
+    dir = dirname(dir);
+  }
+  throw new Error(`chart fonts not found: assets/fonts/${FONT_FILES.join(', ')} above ${import.meta.url}`);
 }
 
 /** More lines than this make a chart nobody can read; the worst ones are kept. */
@@ -45,7 +74,7 @@ export function chartSpec(input: ChartInput): TopLevelSpec {
     width: 640,
     height: 240,
     background: 'white',
-    config: { font: 'DejaVu Sans' },
+    config: { font: CHART_FONT_FAMILY },
     layer: [
       {
         data: { values },
@@ -92,7 +121,12 @@ export async function renderChartPng(input: ChartInput): Promise<Buffer> {
   // Rasterised on libuv's thread pool: a chart must not hold up webhooks and other threads.
   const png = await renderAsync(svg, {
     fitTo: { mode: 'zoom', value: 2 },
-    font: { loadSystemFonts: true, defaultFontFamily: 'DejaVu Sans' },
+    font: {
+      fontFiles: chartFontFiles(),
+      loadSystemFonts: false,
+      defaultFontFamily: CHART_FONT_FAMILY,
+      sansSerifFamily: CHART_FONT_FAMILY,
+    },
   });
   return png.asPng();
 }
