@@ -29,7 +29,7 @@ export function createBackends(config: Config, log: Logger): Backends {
   if (config.targetRedisUrl) backends.redis = createRedisInfoClient({ url: config.targetRedisUrl });
   if (config.networkChecks) backends.network = createNetworkClient();
   if (config.kafkaBrokers.length > 0) {
-    const kafka = createKafkaClient({ brokers: config.kafkaBrokers, log });
+    const kafka = createKafkaClient({ brokers: config.kafkaBrokers, security: config.kafka, log });
     backends.kafka = kafka;
     closers.push(() => kafka.close());
   }
