@@ -10,7 +10,13 @@ COPY commands ./commands
 RUN npm run build
 
 # Runtime stage: production dependencies only, non-root, no shell tools the bot would need.
+# Build and tag with the package version (README.md, "Deployment"):
+#   docker build --build-arg VERSION=$(node -p 'require("./package.json").version') -t perfbot:<version> .
 FROM node:24-slim
+ARG VERSION=dev
+LABEL org.opencontainers.image.title="perfbot" \
+      org.opencontainers.image.description="ChatOps incident bot for Slack" \
+      org.opencontainers.image.version="${VERSION}"
 ENV NODE_ENV=production PORT=3000 HOST=0.0.0.0 PLAYBOOKS_DIR=/app/playbooks
 WORKDIR /app
 COPY package.json package-lock.json ./
@@ -19,6 +25,8 @@ RUN npm ci --omit=dev --ignore-scripts && npm cache clean --force
 COPY --from=build /app/dist ./dist
 COPY bin ./bin
 COPY playbooks ./playbooks
+# The chart font: the slim image has no fonts at all, and charts load only this one.
+COPY assets ./assets
 USER node
 EXPOSE 3000
 HEALTHCHECK --interval=30s --timeout=3s --start-period=20s --retries=3 \

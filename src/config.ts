@@ -35,6 +35,46 @@ const duration = (fallback: string) =>
     })
     .transform((v) => parseDuration(v ?? fallback) ?? 0);
 
+export const KAFKA_SASL_MECHANISMS = ['plain', 'scram-sha-256', 'scram-sha-512', 'aws-msk-iam'] as const;
+export type KafkaSaslMechanism = (typeof KAFKA_SASL_MECHANISMS)[number];
+
+/**
+ * A credential that prints as [redacted] wherever it ends up (JSON, util.inspect, template
+ * strings, a logged Config); `reveal()` hands it to the one client that needs it.
+ */
+export class Secret {
+  readonly #value: string;
+  constructor(value: string) {
+    this.#value = value;
+  }
+  reveal(): string {
+    return this.#value;
+  }
+  toString(): string {
+    return '[redacted]';
+  }
+  toJSON(): string {
+    return '[redacted]';
+  }
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return '[redacted]';
+  }
+}
+
+/** How perfbot talks to the brokers: TLS (with an optional private CA and client certificate) and SASL. */
+export interface KafkaSecurity {
+  ssl: boolean;
+  /** PEM files: a CA bundle to trust, a client certificate and its key (mutual TLS). */
+  caFile: string | undefined;
+  certFile: string | undefined;
+  keyFile: string | undefined;
+  sasl:
+    | { mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; username: string; password: Secret }
+    /** AWS MSK IAM: the AWS SDK's default credential chain, signed for `region`. */
+    | { mechanism: 'aws-msk-iam'; region: string }
+    | undefined;
+}
+
 const EnvSchema = z.object({
   PORT: optionalString.refine((v) => v === undefined || (/^\d{1,5}$/.test(v) && Number(v) < 65536), {
     message: 'expected a TCP port 0-65535',
@@ -81,6 +121,17 @@ const EnvSchema = z.object({
   KAFKA_BROKERS: csv.refine((bs) => bs.every((b) => /^[\w.-]+:\d+$/.test(b)), {
     message: 'expected comma-separated host:port pairs',
   }),
+  // Kafka security (TLS, SASL): see KafkaSecurity below and README.md, "Kafka security".
+  KAFKA_SSL: flag,
+  KAFKA_CA_FILE: optionalString,
+  KAFKA_CERT_FILE: optionalString,
+  KAFKA_KEY_FILE: optionalString,
+  KAFKA_SASL_MECHANISM: optionalString.refine(
+    (v) => v === undefined || (KAFKA_SASL_MECHANISMS as readonly string[]).includes(v.toLowerCase()),
+    { message: `expected one of ${KAFKA_SASL_MECHANISMS.join(', ')}` },
+  ),
+  KAFKA_SASL_USERNAME: optionalString,
+  KAFKA_SASL_PASSWORD: optionalString,
   AWS_REGION: optionalString,
   AWS_ENDPOINT_URL_CLOUDWATCH: url('an http(s)'),
   AZURE_MONITOR_METRICS_ENDPOINT: url('an https'),
@@ -115,6 +166,7 @@ export interface Config {
   prometheusUrl: string | undefined;
   clickhouseUrl: string | undefined;
   kafkaBrokers: string[];
+  kafka: KafkaSecurity;
   /** The Redis the playbooks diagnose (the pipeline's cache), not perfbot's own. */
   targetRedisUrl: string | undefined;
   /** TCP/DNS probes only make sense where service names resolve: in the cluster, or when asked. */
@@ -152,6 +204,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
   if ((e.SLACK_SIGNING_SECRET || e.SLACK_APP_TOKEN) && !e.SLACK_BOT_TOKEN) {
     problems.push('SLACK_BOT_TOKEN: required when Slack is configured');
   }
+  const kafka = kafkaSecurity(e, problems);
   if (problems.length > 0) throw new ConfigError(problems);
 
   return {
@@ -177,6 +230,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     prometheusUrl: e.PROMETHEUS_URL,
     clickhouseUrl: e.CLICKHOUSE_URL,
     kafkaBrokers: e.KAFKA_BROKERS,
+    kafka,
     targetRedisUrl: e.TARGET_REDIS_URL,
     networkChecks:
       e.PERFBOT_NETWORK_CHECKS === undefined
@@ -192,6 +246,36 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     logLevel: (e.LOG_LEVEL as Config['logLevel'] | undefined) ?? 'info',
     env,
   };
+}
+
+/** TLS is on when asked for, or implied by SASL or a CA/client certificate (managed Kafka needs it). */
+function kafkaSecurity(e: z.infer<typeof EnvSchema>, problems: string[]): KafkaSecurity {
+  const mechanism = e.KAFKA_SASL_MECHANISM?.toLowerCase() as KafkaSaslMechanism | undefined;
+  let sasl: KafkaSecurity['sasl'];
+  if (mechanism === 'aws-msk-iam') {
+    if (e.AWS_REGION) sasl = { mechanism, region: e.AWS_REGION };
+    else problems.push('AWS_REGION: required with KAFKA_SASL_MECHANISM=aws-msk-iam');
+  } else if (mechanism) {
+    if (e.KAFKA_SASL_USERNAME && e.KAFKA_SASL_PASSWORD) {
+      sasl = { mechanism, username: e.KAFKA_SASL_USERNAME, password: new Secret(e.KAFKA_SASL_PASSWORD) };
+    } else {
+      for (const name of ['KAFKA_SASL_USERNAME', 'KAFKA_SASL_PASSWORD'] as const)
+        if (!e[name]) problems.push(`${name}: required with KAFKA_SASL_MECHANISM=${mechanism}`);
+    }
+  } else if (e.KAFKA_SASL_USERNAME || e.KAFKA_SASL_PASSWORD) {
+    problems.push(
+      `KAFKA_SASL_MECHANISM: required with KAFKA_SASL_USERNAME/PASSWORD (${KAFKA_SASL_MECHANISMS.join(', ')})`,
+    );
+  }
+  if (Boolean(e.KAFKA_CERT_FILE) !== Boolean(e.KAFKA_KEY_FILE)) {
+    problems.push('KAFKA_CERT_FILE, KAFKA_KEY_FILE: a client certificate needs both');
+  }
+  const implied = mechanism !== undefined || Boolean(e.KAFKA_CA_FILE || e.KAFKA_CERT_FILE);
+  const ssl = e.KAFKA_SSL === undefined ? implied : e.KAFKA_SSL === '1' || e.KAFKA_SSL === 'true';
+  if (!ssl && (e.KAFKA_CA_FILE || e.KAFKA_CERT_FILE)) {
+    problems.push('KAFKA_SSL: is 0, but KAFKA_CA_FILE/KAFKA_CERT_FILE configure TLS');
+  }
+  return { ssl, caFile: e.KAFKA_CA_FILE, certFile: e.KAFKA_CERT_FILE, keyFile: e.KAFKA_KEY_FILE, sasl };
 }
 
 const SECRET_NAME = /TOKEN|SECRET|PASSWORD|KEY/i;

@@ -36,6 +36,8 @@ export const REDACT_PATHS = [
   'env.AWS_SECRET_ACCESS_KEY',
   'env.AWS_SESSION_TOKEN',
   'env.AZURE_CLIENT_SECRET',
+  'env.KAFKA_SASL_PASSWORD',
+  '*.env.KAFKA_SASL_PASSWORD',
 ];
 
 // Tokens can also hide inside free text (an error message that echoes a URL with ?token=).

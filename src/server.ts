@@ -5,6 +5,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } 
 import type { Redis } from 'ioredis';
 import { type AlertRouteDeps, registerAlertRoutes } from './alerts/routes.js';
 import type { Config } from './config.js';
+import { instrumentHttp } from './metrics-hooks.js';
 
 export interface ServerDeps extends AlertRouteDeps {
   config: AlertRouteDeps['config'] & Pick<Config, 'bodyLimit'>;
@@ -26,6 +27,7 @@ export async function buildServer(deps: ServerDeps, options: ServerOptions = {})
     requestTimeout: 30_000,
     return503OnClosing: true,
   });
+  instrumentHttp(app, deps.metrics);
 
   app.get('/healthz', async () => ({ status: 'ok' }));
 

@@ -1,6 +1,11 @@
 // A check's time series as a PNG with its thresholds drawn as rule lines: vega-lite → vega
 // (headless, renderer 'none') → SVG → PNG with resvg. Offline; no browser, no canvas.
+// Text is drawn with the DejaVu Sans files shipped in assets/fonts, loaded explicitly with system
+// fonts off: the container image has no fonts, and a laptop's would make a different PNG.
 // vega, vega-lite and resvg (~1 s of imports) load on the first chart, not at start.
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { TopLevelSpec } from 'vega-lite';
 import type { Series } from '../diagnostics/types.js';
 import type { Thresholds, Unit } from '../playbooks/schema.js';
@@ -10,6 +15,30 @@ export interface ChartInput {
   series: Series[];
   unit?: Unit | undefined;
   thresholds?: Thresholds | undefined;
+}
+
+/** The one font family of every chart; the files below must provide it. */
+export const CHART_FONT_FAMILY = 'DejaVu Sans';
+const FONT_FILES = ['DejaVuSans.ttf', 'DejaVuSans-Bold.ttf'];
+
+/**
+ * assets/fonts of the package: two levels above this file in src/ (tsx, vitest), three in
+ * dist/src/ (the build). Found once; a package without it is broken, so this throws.
+ */
+export function chartFontFiles(): string[] {
+  fontFiles ??= findFontFiles();
+  return fontFiles;
+}
+let fontFiles: string[] | undefined;
+
+function findFontFiles(): string[] {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let up = 0; up < 4; up++) {
+    const files = FONT_FILES.map((f) => join(dir, 'assets', 'fonts', f));
+    if (files.every((f) => existsSync(f))) return files;
+    dir = dirname(dir);
+  }
+  throw new Error(`chart fonts not found: assets/fonts/${FONT_FILES.join(', ')} above ${import.meta.url}`);
 }
 
 /** More lines than this make a chart nobody can read; the worst ones are kept. */
@@ -44,7 +73,7 @@ export function chartSpec(input: ChartInput): TopLevelSpec {
     width: 640,
     height: 240,
     background: 'white',
-    config: { font: 'DejaVu Sans' },
+    config: { font: CHART_FONT_FAMILY },
     layer: [
       {
         data: { values },
@@ -93,7 +122,12 @@ export async function renderChartPng(input: ChartInput): Promise<Buffer> {
   const { renderAsync } = await import('@resvg/resvg-js');
   const png = await renderAsync(svg, {
     fitTo: { mode: 'zoom', value: 2 },
-    font: { loadSystemFonts: true, defaultFontFamily: 'DejaVu Sans' },
+    font: {
+      fontFiles: chartFontFiles(),
+      loadSystemFonts: false,
+      defaultFontFamily: CHART_FONT_FAMILY,
+      sansSerifFamily: CHART_FONT_FAMILY,
+    },
   });
   return png.asPng();
 }

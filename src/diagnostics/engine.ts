@@ -33,7 +33,7 @@ export interface RunDiagnosisOptions {
   /** Cancels the run from outside (a shutdown); running checks end as errors. */
   signal?: AbortSignal;
   onProgress?: (result: CheckResult, done: number, total: number) => void;
-  metrics?: Pick<Metrics, 'checksRun' | 'checkDuration'>;
+  metrics?: Pick<Metrics, 'checksRun' | 'checkDuration'> & Partial<Pick<Metrics, 'diagnosisDuration'>>;
   /** Fills `${NAME}` placeholders in check parameters (default: the process environment). */
   env?: Readonly<Record<string, string | undefined>>;
 }
@@ -139,12 +139,14 @@ export async function runDiagnosis(options: RunDiagnosisOptions): Promise<Diagno
   try {
     const results = await Promise.all(playbook.checks.map(runOne));
     const finishedAt = now();
+    const durationMs = Math.round(performance.now() - t0);
+    metrics?.diagnosisDuration?.observe({ playbook: playbook.id }, durationMs / 1000);
     return {
       playbookId: playbook.id,
       namespace,
       startedAt,
       finishedAt,
-      durationMs: Math.round(performance.now() - t0),
+      durationMs,
       checks: results,
       diagnosis: decide(playbook, results),
     };

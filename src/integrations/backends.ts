@@ -43,7 +43,9 @@ export function createBackends(config: Config, log: Logger): Backends {
     factories.network = async () => (await import('./network/index.js')).createNetworkClient();
   if (config.kafkaBrokers.length > 0) {
     const brokers = config.kafkaBrokers;
-    factories.kafka = async () => (await import('./kafka/index.js')).createKafkaClient({ brokers, log });
+    const security = config.kafka;
+    factories.kafka = async () =>
+      (await import('./kafka/index.js')).createKafkaClient({ brokers, security, log });
   }
   if (config.aws.region) {
     const { region, cloudwatchEndpoint } = config.aws;

@@ -45,9 +45,21 @@ describe.skipIf(!existsSync(PROMTOOL))('promtool', () => {
     expect(code).toBe(0);
   });
 
-  it('passes the rule unit tests: HighCPUUsage at 80% but not 60% of the limit, sentinel thresholds', async () => {
+  it("accepts perfbot's own alert rules (deploy/monitoring/perfbot.rules.yml)", async () => {
+    const { code, output } = await promtool(['check', 'rules', 'deploy/monitoring/perfbot.rules.yml']);
+    expect(output).toContain('SUCCESS: 8 rules found');
+    expect(code).toBe(0);
+  });
+
+  it('passes the rule unit tests: every shipped rule fires past its threshold and only there', async () => {
     const files = await filesIn('test/fixtures/alerts', '.test.yml');
-    expect(files.length).toBe(2);
+    expect(files).toEqual([
+      'test/fixtures/alerts/data-pipeline-each-rule.test.yml',
+      'test/fixtures/alerts/data-pipeline.test.yml',
+      'test/fixtures/alerts/perfbot.test.yml',
+      'test/fixtures/alerts/sentinel-connector-each-rule.test.yml',
+      'test/fixtures/alerts/sentinel-connector.test.yml',
+    ]);
     const { code, output } = await promtool(['test', 'rules', ...files]);
     expect(output).not.toContain('FAILED');
     expect(code).toBe(0);

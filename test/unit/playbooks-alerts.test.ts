@@ -98,7 +98,7 @@ describe('alert rules and playbook triggers', () => {
       ['HighP99Latency', 'data-pipeline', 'p99-latency', 'warn', 1],
       ['HighErrorRate', 'data-pipeline', 'error-rate', 'warn', 1],
       ['HighCPUUsage', 'data-pipeline', 'container-cpu', 'warn', 1],
-      ['CPUThrottlingHigh', 'data-pipeline', 'cpu-throttling', 'warn', 1],
+      ['DataPipelineCPUThrottlingHigh', 'data-pipeline', 'cpu-throttling', 'warn', 1],
       ['HighMemoryUsage', 'data-pipeline', 'container-memory', 'warn', 1],
       ['SlowDatabaseQueries', 'data-pipeline', 'db-query-time', 'warn', 1],
       ['ConnectionPoolExhausted', 'data-pipeline', 'connection-pool-usage', 'critical', 1],

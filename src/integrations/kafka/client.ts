@@ -1,12 +1,14 @@
 // kafkajs adapter for the Kafka port. kafkajs is unmaintained since 2023 but its admin client
-// is stable for the five calls perfbot makes. Its calls take no AbortSignal, so each is raced
+// is stable for the five calls perfbot makes (README.md, "Kafka security", says why it stays). Its calls take no AbortSignal, so each is raced
 // against the signal: the caller gets its answer (the abort reason) on time, the orphaned
 // request finishes or times out on its own inside kafkajs.
 import type { Admin, Kafka as KafkaInstance, logCreator } from 'kafkajs';
 import kafkajs from 'kafkajs';
+import type { KafkaSecurity } from '../../config.js';
 import { PerfbotError, UpstreamError } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import type { KafkaPort } from './port.js';
+import { type KafkaSecurityDeps, kafkaSecurityOptions } from './security.js';
 
 // kafkajs is CommonJS and spreads its error classes into module.exports, which Node's ESM
 // loader cannot see as named exports; take them from the default export.
@@ -17,7 +19,10 @@ export interface KafkaClientOptions {
   brokers: string[];
   log: Logger;
   clientId?: string;
-  /** Injected in tests or by callers that need TLS/SASL settings on their own Kafka instance. */
+  /** TLS and SASL (Config.kafka); plaintext without. */
+  security?: KafkaSecurity;
+  securityDeps?: KafkaSecurityDeps;
+  /** Injected in tests instead of a kafkajs instance built from the options above. */
   kafka?: Pick<KafkaInstance, 'admin'>;
 }
 
@@ -29,6 +34,7 @@ export function createKafkaClient(options: KafkaClientOptions): KafkaClient {
     new Kafka({
       clientId: options.clientId ?? 'perfbot',
       brokers: options.brokers,
+      ...(options.security ? kafkaSecurityOptions(options.security, options.securityDeps) : {}),
       // Diagnostics run under a deadline of seconds: fail fast instead of kafkajs' 5 retries.
       connectionTimeout: 3000,
       requestTimeout: 10_000,
