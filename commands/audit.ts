@@ -1,17 +1,20 @@
 // `perfbot audit [--incident ID] [--verify]` and `/perf audit [incident]`: the trail as readable
 // lines, or the chain check. Pure over the store, so the CLI and Slack share it.
+import { verifyReport } from '../src/audit/report.js';
 import type { TrailFilter } from '../src/audit/trail.js';
 import type { AuditEntry, VerifyResult } from '../src/audit/types.js';
 
 export interface AuditStore {
   readTrail(filter?: TrailFilter): Promise<AuditEntry[]>;
-  verifyTrail(): Promise<VerifyResult>;
+  verifyTrail(options?: { sinceCheckpoint?: string | undefined }): Promise<VerifyResult>;
 }
 
 export interface AuditCommandInput {
   store: AuditStore;
   incident?: string | undefined;
   verify?: boolean | undefined;
+  /** With verify: a checkpoint signature from the log that must be in the trail. */
+  sinceCheckpoint?: string | undefined;
   /** Only the most recent N entries (Slack shows a page, the CLI everything). */
   limit?: number | undefined;
 }
@@ -24,16 +27,7 @@ export interface AuditCommandOutput {
 
 export async function auditCommand(input: AuditCommandInput): Promise<AuditCommandOutput> {
   if (input.verify) {
-    const result = await input.store.verifyTrail();
-    if (result.ok) return { ok: true, lines: [`${result.count} entries, chain intact`] };
-    const p = result.problem;
-    return {
-      ok: false,
-      lines: [
-        `audit chain broken at entry ${p.id}${p.time ? ` (${p.time})` : ''}: ${p.reason}`,
-        `${result.count} entries before it verified`,
-      ],
-    };
+    return verifyReport(await input.store.verifyTrail({ sinceCheckpoint: input.sinceCheckpoint }));
   }
   const entries = await input.store.readTrail({ incident: input.incident, limit: input.limit });
   if (entries.length === 0) {

@@ -104,9 +104,12 @@ const EnvSchema = z.object({
   }),
   PERFBOT_INCIDENT_STALE_AFTER: durationOrOff('24h'),
   PERFBOT_INCIDENT_RETENTION: duration('30d'),
-  REDIS_SENTINELS: csv.refine((hs) => hs.every((h) => /^[\w.-]+:\d{1,5}$|^\[[\da-fA-F:]+\]:\d{1,5}$/.test(h)), {
-    message: 'expected comma-separated host:port pairs of the Sentinels',
-  }),
+  REDIS_SENTINELS: csv.refine(
+    (hs) => hs.every((h) => /^[\w.-]+:\d{1,5}$|^\[[\da-fA-F:]+\]:\d{1,5}$/.test(h)),
+    {
+      message: 'expected comma-separated host:port pairs of the Sentinels',
+    },
+  ),
   REDIS_SENTINEL_NAME: optionalString.refine((v) => v === undefined || /^[\w.-]+$/.test(v), {
     message: 'expected the master name Sentinel monitors (letters, digits, . _ -)',
   }),

@@ -18,7 +18,12 @@ const USAGE = `usage: perfbot <command> [options]
   diagnose <playbook|alias> [--namespace NS] [--json]
                                             run a playbook's diagnostics and print the report
   validate [DIR]                            validate playbooks (default: $PLAYBOOKS_DIR or ./playbooks)
-  audit [--incident ID] [--verify]          print the audit trail; --verify checks the hash chain
+  audit [--incident ID] [--verify [--since-checkpoint SIG]]
+                                            print the audit trail; --verify checks the chain and,
+                                            with PERFBOT_AUDIT_KEY, its signed checkpoints
+  audit export --before DATE                write entries older than DATE as a signed NDJSON segment
+  audit verify-file FILE…                   check exported segments (in order)
+  audit trim FILE                           remove from Redis exactly the entries FILE holds
   list                                      playbooks, aliases and the alerts that trigger them
   status                                    open incidents with age, playbook and Slack thread
 `;
@@ -39,11 +44,29 @@ export async function main(argv: string[]): Promise<number> {
       case 'diagnose':
         return await diagnoseCli(rest, { ...io, isTTY: process.stdout.isTTY === true });
       case 'audit': {
-        const { values } = parseArgs({
+        const { values, positionals } = parseArgs({
           args: rest,
-          options: { incident: { type: 'string' }, verify: { type: 'boolean', default: false } },
+          allowPositionals: true,
+          options: {
+            incident: { type: 'string' },
+            verify: { type: 'boolean', default: false },
+            'since-checkpoint': { type: 'string' },
+            before: { type: 'string' },
+          },
         });
-        return await auditCli(configFromEnv(), { incident: values.incident, verify: values.verify }, io);
+        const [action, ...files] = positionals;
+        return await auditCli(
+          configFromEnv(),
+          {
+            action,
+            files,
+            incident: values.incident,
+            verify: values.verify || values['since-checkpoint'] !== undefined,
+            sinceCheckpoint: values['since-checkpoint'],
+            before: values.before,
+          },
+          io,
+        );
       }
       case 'list':
       case 'status':

@@ -42,7 +42,7 @@ export class AuditTrail implements AuditSink {
   readonly baseKey: string;
   readonly prefix: string;
   readonly key: AuditKey | undefined;
-  private readonly redis: Redis;
+  readonly redis: Redis;
   private readonly log: Logger;
   private readonly now: () => Date;
   private readonly appender: ChainAppender;
@@ -108,7 +108,10 @@ export class AuditTrail implements AuditSink {
         this.checkpointed = true;
         const d = entry.details as { head: string; sig: string };
         this.log.info(
-          { audit: entry, checkpoint: { id: entry.id, time: entry.time, head: d.head, sig: d.sig, key: key.id } },
+          {
+            audit: entry,
+            checkpoint: { id: entry.id, time: entry.time, head: d.head, sig: d.sig, key: key.id },
+          },
           'audit checkpoint',
         );
         return entry;
@@ -138,7 +141,9 @@ export class AuditTrail implements AuditSink {
     this.timer = undefined;
     await this.checkpointing?.catch(() => undefined);
     if (this.signing && this.sinceCheckpoint > 0) {
-      await this.checkpoint().catch((err: unknown) => this.log.warn({ err }, 'final audit checkpoint failed'));
+      await this.checkpoint().catch((err: unknown) =>
+        this.log.warn({ err }, 'final audit checkpoint failed'),
+      );
     }
   }
 
@@ -184,7 +189,8 @@ export class AuditTrail implements AuditSink {
         problem: {
           id: after[0],
           time: undefined,
-          reason: 'it follows the entry the head pointer names, so perfbot did not append it: it was added by hand',
+          reason:
+            'it follows the entry the head pointer names, so perfbot did not append it: it was added by hand',
         },
       };
     }

@@ -16,8 +16,8 @@
 // rewritten fails too. Entries after the last checkpoint are not yet signed (at most N entries
 // or a minute's worth per replica); the result says how many.
 
-import type { AuditKey } from './key.js';
 import { hashRecord } from './hash.js';
+import type { AuditKey } from './key.js';
 import { baseMessage, CHECKPOINT_EVENT, checkpointProblem, signatureProblem } from './signed.js';
 import type { AuditEntry, TrailProblem, VerifyResult } from './types.js';
 import { GENESIS_HASH } from './types.js';
@@ -46,6 +46,13 @@ export interface VerifyOptions {
   key?: AuditKey | undefined;
   /** A checkpoint signature from the log that must be found in the trail. */
   sinceCheckpoint?: string | undefined;
+  /**
+   * Where an exported segment starts: the hash its first entry chains to, vouched for by the
+   * segment's own signature rather than by a base pointer (segment-verify.ts).
+   */
+  startHash?: string | undefined;
+  /** false for segments: signed as a whole, they need not hold a checkpoint. Default true. */
+  requireCheckpoint?: boolean | undefined;
 }
 
 export async function verifyEntries(
@@ -54,7 +61,7 @@ export async function verifyEntries(
   options: VerifyOptions = {},
 ): Promise<VerifyResult> {
   const { base, key, sinceCheckpoint } = options;
-  let prev = base?.hash ?? GENESIS_HASH;
+  let prev = base?.hash ?? options.startHash ?? GENESIS_HASH;
   let count = 0;
   let last: AuditEntry | undefined;
   let checkpoints = 0;
@@ -77,7 +84,9 @@ export async function verifyEntries(
           ? `its prevHash does not match the hash of the entry before it (${last.id}): an entry between them was removed or that entry's hash was rewritten`
           : base
             ? `it does not chain to the last trimmed entry (${base.id}): entries after the trim were removed`
-            : 'it does not chain to the start of the trail: the entries before it were removed',
+            : options.startHash
+              ? 'it does not chain to the hash the segment says it starts from'
+              : 'it does not chain to the start of the trail: the entries before it were removed',
       });
     }
     const record = {
@@ -113,7 +122,7 @@ export async function verifyEntries(
   const trimmed = base?.count ?? 0;
   if (!last) {
     if (head.hash === undefined && !base) {
-      if (key) {
+      if (key && options.requireCheckpoint !== false) {
         return fail({
           id: '-',
           time: undefined,
@@ -146,7 +155,7 @@ export async function verifyEntries(
     });
   }
 
-  if (key && checkpoints === 0 && !base?.sig) {
+  if (key && checkpoints === 0 && !base?.sig && options.requireCheckpoint !== false) {
     return fail({
       id: last?.id ?? base?.id ?? '-',
       time: last?.time,
