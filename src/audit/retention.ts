@@ -38,17 +38,26 @@ async function exportToFile(
   const fh = await open(partial, 'wx');
   let segment: ExportedSegment | undefined;
   try {
-    const stream = fh.createWriteStream({ autoClose: false });
+    // Buffered writes straight to the handle, so it can be fsynced before the rename.
+    let buffer: string[] = [];
+    let size = 0;
+    const flush = async () => {
+      if (buffer.length === 0) return;
+      const chunk = buffer.join('');
+      buffer = [];
+      size = 0;
+      await fh.write(chunk);
+    };
     segment = await writeSegment(
       o.trail,
       { before, maxEntries: o.maxEntries ?? 50_000, now: o.now },
       (line) => {
-        if (!stream.write(`${line}\n`)) return new Promise<void>((r) => stream.once('drain', () => r()));
+        buffer.push(`${line}\n`);
+        size += line.length + 1;
+        if (size >= 1 << 20) return flush();
       },
     );
-    await new Promise<void>((resolve, reject) =>
-      stream.end((err?: Error | null) => (err ? reject(err) : resolve())),
-    );
+    await flush();
     await fh.sync();
   } finally {
     await fh.close();
