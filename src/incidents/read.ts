@@ -30,6 +30,7 @@ export function readSummary(h: Record<string, string>): IncidentSummary | undefi
   };
   if (h.resolvedAt) summary.resolvedAt = iso(h.resolvedAt);
   if (h.durationMs) summary.durationMs = int(h.durationMs);
+  if (h.closedReason === 'stale') summary.closedReason = 'stale';
   if (h.threadChannel && h.threadTs) summary.thread = { channel: h.threadChannel, ts: h.threadTs };
   return summary;
 }
