@@ -3,6 +3,8 @@
 import { once } from 'node:events';
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
+import { createAuditTrail } from './audit/setup.js';
+import type { AuditTrail } from './audit/trail.js';
 import type { Config } from './config.js';
 import { IncidentStore } from './incidents/store.js';
 import { type Backends, createBackends } from './integrations/backends.js';
@@ -11,6 +13,7 @@ import { createMetrics, type Metrics } from './metrics.js';
 import { PlaybookCatalog } from './playbooks/catalog.js';
 import { loadPlaybooksOrThrow } from './playbooks/loader.js';
 import { createRedis } from './redis/connect.js';
+import { ReplicaWait } from './redis/replica-wait.js';
 
 export interface AppDeps {
   config: Config;
@@ -22,6 +25,8 @@ export interface AppDeps {
   now: () => Date;
   /** Incidents in Redis (src/incidents/store.ts); built from `redis` when absent. */
   incidents?: IncidentStore;
+  /** The audit trail, signed with PERFBOT_AUDIT_KEY when set (src/audit/setup.ts). */
+  audit?: AuditTrail;
   /** Outbound HTTP for SNS certificates and confirmations; globalThis.fetch when absent. */
   fetch?: typeof globalThis.fetch;
   /** The chat layer (src/chat/runtime.ts): mounts POST /slack/events when Slack is over HTTP. */
@@ -55,10 +60,26 @@ export async function createApp(options: AppOptions): Promise<AppDeps & { close(
     backends,
     now: options.now ?? (() => new Date()),
   };
-  deps.incidents = new IncidentStore({ redis, now: deps.now });
+  // Issue 15: 202 only once a replica has the write (when replicas exist), and the keyed trail.
+  const { redis: r, incidents: inc } = options.config;
+  const replicaWait =
+    r.waitReplicas > 0
+      ? new ReplicaWait({
+          redis,
+          replicas: r.waitReplicas,
+          timeoutMs: r.waitTimeoutMs,
+          log: options.log,
+        }).start()
+      : undefined;
+  deps.incidents = new IncidentStore({ redis, now: deps.now, retentionMs: inc.retentionMs, replicaWait });
+  const audit = createAuditTrail({ config: options.config, redis, log: options.log, now: deps.now });
+  audit.startCheckpoints();
+  deps.audit = audit;
   return {
     ...deps,
     close: async () => {
+      replicaWait?.stop();
+      await audit.close();
       await backends.close();
       redis.disconnect();
     },

@@ -3,8 +3,10 @@
 // and jobs finish, then close Redis (and the embedded redis-server if we started one).
 import { createApp } from '../app.js';
 import { startIncidentRecorder } from '../audit/incident-recorder.js';
+import { startAuditRetention } from '../audit/retention.js';
 import { attachChat } from '../chat/wire.js';
 import type { Config } from '../config.js';
+import { startStaleIncidentSweeper } from '../incidents/stale.js';
 import type { Logger } from '../log.js';
 import { resolveRedisUrl } from '../redis/connect.js';
 import { buildServer } from '../server.js';
@@ -43,6 +45,21 @@ export async function serveCommand(
   // Alerts and incident transitions enter the audit trail whether or not chat posts them.
   const recorder = startIncidentRecorder({ redis: app.redis, audit: remediation.audit, log });
   services.push({ name: 'audit', stop: () => recorder.stop() });
+  // Issue 15: audit retention (export, then trim) and closing stale incidents.
+  const retention = startAuditRetention({
+    trail: remediation.audit,
+    retentionMs: config.audit.retentionMs,
+    exportDir: config.audit.exportDir,
+    log,
+  });
+  services.push({ name: 'audit-retention', stop: () => retention.stop() });
+  const stale = startStaleIncidentSweeper({
+    redis: app.redis,
+    staleAfterMs: config.incidents.staleAfterMs,
+    retentionMs: config.incidents.retentionMs,
+    log,
+  });
+  services.push({ name: 'stale-incidents', stop: () => stale.stop() });
   log.info(
     { address, playbooks: app.catalog.playbooks.map((p) => p.id), worker: options.worker },
     'perfbot serving',

@@ -16,6 +16,7 @@ export function createRemediationService(app: AppDeps, redisUrl: string): Remedi
     backends: app.backends,
     log: app.log,
     now: app.now,
+    audit: app.audit,
   });
 }
 

@@ -98,14 +98,18 @@ export function startStaleIncidentSweeper(
 ): { stop(): Promise<void> } {
   if (o.staleAfterMs <= 0) return { stop: async () => {} };
   let running: Promise<unknown> = Promise.resolve();
-  const timer = setInterval(() => {
-    running = closeStaleIncidents(o).then(
-      (events) => {
-        for (const e of events) o.log.info({ incident: e.incidentId, reason: 'stale' }, 'incident closed as stale');
-      },
-      (err: unknown) => o.log.warn({ err }, 'stale incident sweep failed'),
-    );
-  }, o.intervalMs ?? 5 * 60_000);
+  const timer = setInterval(
+    () => {
+      running = closeStaleIncidents(o).then(
+        (events) => {
+          for (const e of events)
+            o.log.info({ incident: e.incidentId, reason: 'stale' }, 'incident closed as stale');
+        },
+        (err: unknown) => o.log.warn({ err }, 'stale incident sweep failed'),
+      );
+    },
+    o.intervalMs ?? 5 * 60_000,
+  );
   timer.unref();
   return {
     stop: async () => {

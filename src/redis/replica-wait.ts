@@ -81,7 +81,10 @@ export class ReplicaWait implements ReplicaWaitPolicy {
   }
 
   shortfall(acked: number): void {
-    this.log.warn({ acked, wanted: this.count, timeoutMs: this.timeoutMs }, 'redis replicas did not acknowledge in time');
+    this.log.warn(
+      { acked, wanted: this.count, timeoutMs: this.timeoutMs },
+      'redis replicas did not acknowledge in time',
+    );
     void this.refresh();
   }
 }
