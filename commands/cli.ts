@@ -76,14 +76,37 @@ function buildProgram(env: Env, exit: (code: number) => void): Command {
 
   program
     .command('audit')
-    .description('print the audit trail; --verify checks the hash chain (exit 1 if broken)')
+    .description(
+      'print the audit trail; --verify checks the hash chain and signed checkpoints (exit 1 if broken);\n' +
+        'export --before DATE > FILE, verify-file FILE…, trim FILE',
+    )
+    .argument('[action]', 'export | verify-file | trim (default: print or --verify)')
+    .argument('[files...]', 'segment files for verify-file and trim')
     .option('--incident <id>', 'only the entries of one incident')
     .option('--verify', 'check the chain instead of printing it')
+    .option(
+      '--since-checkpoint <sig>',
+      'with --verify: fail unless the trail still holds this logged checkpoint',
+    )
+    .option('--before <date>', 'export: entries older than this date')
     .option('--json', 'one JSON object per entry')
-    .action(async (opts: { incident?: string; verify?: boolean; json?: boolean }) => {
-      const { auditCli } = await import('./audit.js');
-      exit(await auditCli(await config(env), opts, stdio));
-    });
+    .action(
+      async (
+        action: string | undefined,
+        files: string[],
+        opts: {
+          incident?: string;
+          verify?: boolean;
+          sinceCheckpoint?: string;
+          before?: string;
+          json?: boolean;
+        },
+      ) => {
+        const { auditCli } = await import('./audit.js');
+        const verify = opts.verify === true || opts.sinceCheckpoint !== undefined;
+        exit(await auditCli(await config(env), { ...opts, verify, action, files }, stdio));
+      },
+    );
 
   for (const [name, description] of [
     ['list', 'playbooks, their aliases and the alerts that trigger them'],

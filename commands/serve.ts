@@ -8,7 +8,7 @@ import type { Config } from '../src/config.js';
 import type { Logger } from '../src/log.js';
 import { resolveRedisUrl } from '../src/redis/connect.js';
 import { buildServer } from '../src/server.js';
-import { type Service, startResponse, startWorker } from '../src/services.js';
+import { type Service, startHousekeeping, startResponse, startWorker } from '../src/services.js';
 import { auditLines } from './audit.js';
 import { dispatch } from './index.js';
 
@@ -33,7 +33,7 @@ export async function serveCommand(
       : (text: string) => log.info({ text }, 'incident channel (terminal)'),
   });
   const server = await buildServer(app, { routes: chat.routes });
-  const services: Service[] = [startResponse(app)];
+  const services: Service[] = [startResponse(app), startHousekeeping(app)];
   if (options.worker) services.push(startWorker(app));
   const address = await server.listen({ port: config.port, host: config.host });
   await chat.start();

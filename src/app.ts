@@ -1,10 +1,11 @@
 // Composition root: builds every long-lived dependency once, fully, from Config — `serve`,
 // `worker`, the CLI commands and the tests assemble the same bot. Nothing here starts work;
-// the processes in commands/ decide which loops run (src/run.ts).
+// the processes in commands/ decide which loops run (src/services.ts).
 import { once } from 'node:events';
 import type { Redis } from 'ioredis';
 import type { SnsVerifier } from './alerts/sns.js';
-import { AuditTrail } from './audit/trail.js';
+import { createAuditTrail } from './audit/setup.js';
+import type { AuditTrail } from './audit/trail.js';
 import type { Config } from './config.js';
 import { IncidentStore } from './incidents/store.js';
 import { type BackendSource, type Backends, createBackends, toBackends } from './integrations/backends.js';
@@ -14,6 +15,7 @@ import { createMetrics, type Metrics } from './metrics.js';
 import { PlaybookCatalog } from './playbooks/catalog.js';
 import { loadPlaybooksOrThrow } from './playbooks/loader.js';
 import { createRedis } from './redis/connect.js';
+import { ReplicaWait } from './redis/replica-wait.js';
 import { RemediationService } from './remediation/service.js';
 import { DiagnosisStore } from './response/diagnoses.js';
 import { ResponseEvents } from './response/events.js';
@@ -79,8 +81,26 @@ export async function createApp(options: AppOptions): Promise<App> {
   const registry = createRegistry();
   const checks = options.checks ?? registry;
   const actions = options.actions ?? registry;
-  const audit = new AuditTrail({ redis, prefix, log, now });
-  const incidents = new IncidentStore({ redis, prefix, now });
+  // Signed with PERFBOT_AUDIT_KEY when set; says once which guarantee the trail gives.
+  const audit = createAuditTrail({ config, redis, log, now, prefix });
+  audit.startCheckpoints();
+  // 202 only once a replica has the write, when replicas exist (PERFBOT_REDIS_WAIT_REPLICAS).
+  const replicaWait =
+    config.redis.waitReplicas > 0
+      ? new ReplicaWait({
+          redis,
+          replicas: config.redis.waitReplicas,
+          timeoutMs: config.redis.waitTimeoutMs,
+          log,
+        }).start()
+      : undefined;
+  const incidents = new IncidentStore({
+    redis,
+    prefix,
+    now,
+    retentionMs: config.incidents.retentionMs,
+    replicaWait,
+  });
   const remediation = new RemediationService({
     redis,
     redisUrl: options.redisUrl,
@@ -133,6 +153,8 @@ export async function createApp(options: AppOptions): Promise<App> {
       await response.idle();
       await remediation.close();
       await backends.close();
+      replicaWait?.stop();
+      await audit.close();
       redis.disconnect();
     },
   };

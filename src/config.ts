@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { isDuration, parseDuration } from './duration.js';
 import { ConfigError } from './errors.js';
+import { redisTargetUrl } from './redis/target.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -74,6 +75,13 @@ export interface KafkaSecurity {
     | { mechanism: 'aws-msk-iam'; region: string }
     | undefined;
 }
+/** A duration, or `off`/`0` for "never" (→ 0). */
+const durationOrOff = (fallback: string) =>
+  optionalString
+    .refine((v) => v === undefined || v === 'off' || v === '0' || isDuration(v), {
+      message: 'expected a duration such as 24h or 90d, or off',
+    })
+    .transform((v) => (v === 'off' || v === '0' ? 0 : (parseDuration(v ?? fallback) ?? 0)));
 
 const EnvSchema = z.object({
   PORT: optionalString.refine((v) => v === undefined || (/^\d{1,5}$/.test(v) && Number(v) < 65536), {
@@ -137,6 +145,30 @@ const EnvSchema = z.object({
   AZURE_MONITOR_METRICS_ENDPOINT: url('an https'),
   AZURE_LOGS_ENDPOINT: url('an https'),
   AZURE_LOGS_WORKSPACE_ID: optionalString,
+  // issue 15: keyed audit, retention, stale incidents, Redis behind Sentinel / TLS, WAIT.
+  PERFBOT_AUDIT_KEY: optionalString,
+  PERFBOT_AUDIT_RETENTION: durationOrOff('90d'),
+  PERFBOT_AUDIT_EXPORT_DIR: optionalString,
+  PERFBOT_AUDIT_CHECKPOINT_EVERY: optionalString.refine((v) => v === undefined || /^[1-9]\d{0,6}$/.test(v), {
+    message: 'expected a number of entries (1 or more)',
+  }),
+  PERFBOT_INCIDENT_STALE_AFTER: durationOrOff('24h'),
+  PERFBOT_INCIDENT_RETENTION: duration('30d'),
+  REDIS_SENTINELS: csv.refine(
+    (hs) => hs.every((h) => /^[\w.-]+:\d{1,5}$|^\[[\da-fA-F:]+\]:\d{1,5}$/.test(h)),
+    {
+      message: 'expected comma-separated host:port pairs of the Sentinels',
+    },
+  ),
+  REDIS_SENTINEL_NAME: optionalString.refine((v) => v === undefined || /^[\w.-]+$/.test(v), {
+    message: 'expected the master name Sentinel monitors (letters, digits, . _ -)',
+  }),
+  REDIS_SENTINEL_PASSWORD: optionalString,
+  REDIS_CA_FILE: optionalString,
+  PERFBOT_REDIS_WAIT_REPLICAS: optionalString.refine((v) => v === undefined || /^\d{1,2}$/.test(v), {
+    message: 'expected a number of replicas (0 turns the wait off)',
+  }),
+  PERFBOT_REDIS_WAIT_TIMEOUT: duration('1s'),
   LOG_LEVEL: optionalString.refine((v) => v === undefined || (LOG_LEVELS as readonly string[]).includes(v), {
     message: `expected one of ${LOG_LEVELS.join(', ')}`,
   }),
@@ -179,6 +211,30 @@ export interface Config {
     logsEndpoint: string | undefined;
     logsWorkspaceId: string | undefined;
   };
+  /** Keyed audit trail and its retention (README "Audit trail"). */
+  audit: {
+    /** PERFBOT_AUDIT_KEY: Ed25519 PEM (private to sign, public to verify only) or an HMAC secret. */
+    keyFile: string | undefined;
+    /** 0: never trim. */
+    retentionMs: number;
+    exportDir: string;
+    checkpointEvery: number;
+  };
+  incidents: {
+    /** Open incidents that saw nothing for this long are closed as stale; 0: never. */
+    staleAfterMs: number;
+    /** How long a resolved incident stays readable. */
+    retentionMs: number;
+  };
+  /** perfbot's own Redis beyond the URL: Sentinel, TLS CA, and the replica wait of the intake. */
+  redis: {
+    sentinels: string[];
+    sentinelName: string | undefined;
+    caFile: string | undefined;
+    /** Replicas an intake write must reach before 202 (fewer when fewer are connected); 0: off. */
+    waitReplicas: number;
+    waitTimeoutMs: number;
+  };
   logLevel: (typeof LOG_LEVELS)[number];
   /** The raw environment, for SDKs that read their own standard variables (AWS, Azure, kube). */
   env: Readonly<Record<string, string | undefined>>;
@@ -205,13 +261,25 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     problems.push('SLACK_BOT_TOKEN: required when Slack is configured');
   }
   const kafka = kafkaSecurity(e, problems);
+  if (e.REDIS_SENTINELS.length > 0 && !e.REDIS_SENTINEL_NAME) {
+    problems.push('REDIS_SENTINEL_NAME: required with REDIS_SENTINELS (the master name Sentinel monitors)');
+  }
+  if (e.REDIS_SENTINEL_NAME && e.REDIS_SENTINELS.length === 0) {
+    problems.push('REDIS_SENTINELS: required with REDIS_SENTINEL_NAME (host:port of each Sentinel)');
+  }
   if (problems.length > 0) throw new ConfigError(problems);
 
+  const redisUrl = redisTargetUrl(e.REDIS_URL ?? 'redis://127.0.0.1:6379', {
+    sentinels: e.REDIS_SENTINELS,
+    sentinelName: e.REDIS_SENTINEL_NAME,
+    sentinelPassword: e.REDIS_SENTINEL_PASSWORD,
+    caFile: e.REDIS_CA_FILE,
+  });
   return {
     port: e.PORT === undefined ? 3000 : Number(e.PORT),
     host: e.HOST ?? '0.0.0.0',
-    redisUrl: e.REDIS_URL ?? 'redis://127.0.0.1:6379',
-    redisUrlExplicit: e.REDIS_URL !== undefined,
+    redisUrl,
+    redisUrlExplicit: e.REDIS_URL !== undefined || e.REDIS_SENTINELS.length > 0,
     slack: {
       botToken: e.SLACK_BOT_TOKEN,
       signingSecret: e.SLACK_SIGNING_SECRET,
@@ -242,6 +310,23 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
       metricsEndpoint: e.AZURE_MONITOR_METRICS_ENDPOINT,
       logsEndpoint: e.AZURE_LOGS_ENDPOINT,
       logsWorkspaceId: e.AZURE_LOGS_WORKSPACE_ID,
+    },
+    audit: {
+      keyFile: e.PERFBOT_AUDIT_KEY,
+      retentionMs: e.PERFBOT_AUDIT_RETENTION,
+      exportDir: e.PERFBOT_AUDIT_EXPORT_DIR ?? './.perfbot/audit-segments',
+      checkpointEvery: Number(e.PERFBOT_AUDIT_CHECKPOINT_EVERY ?? 100),
+    },
+    incidents: {
+      staleAfterMs: e.PERFBOT_INCIDENT_STALE_AFTER,
+      retentionMs: e.PERFBOT_INCIDENT_RETENTION,
+    },
+    redis: {
+      sentinels: e.REDIS_SENTINELS,
+      sentinelName: e.REDIS_SENTINEL_NAME,
+      caFile: e.REDIS_CA_FILE,
+      waitReplicas: Number(e.PERFBOT_REDIS_WAIT_REPLICAS ?? 1),
+      waitTimeoutMs: e.PERFBOT_REDIS_WAIT_TIMEOUT,
     },
     logLevel: (e.LOG_LEVEL as Config['logLevel'] | undefined) ?? 'info',
     env,

@@ -4,7 +4,9 @@
 import { hostname } from 'node:os';
 import type { App } from './app.js';
 import { startIncidentRecorder } from './audit/incident-recorder.js';
+import { startAuditRetention } from './audit/retention.js';
 import { consumeIncidentEvents } from './incidents/events.js';
+import { startStaleIncidentSweeper } from './incidents/stale.js';
 import { engineRerunChecks } from './remediation/rerun.js';
 
 /** Something started with the process that must stop with it. */
@@ -39,6 +41,30 @@ export function startResponse(app: App, consumer = `${hostname()}-${process.pid}
       await loop;
       await recorder.stop();
       await app.response.idle();
+    },
+  };
+}
+
+/** Audit retention (export, then trim) and closing incidents that went stale (issue 15). */
+export function startHousekeeping(app: App): Service {
+  const retention = startAuditRetention({
+    trail: app.audit,
+    retentionMs: app.config.audit.retentionMs,
+    exportDir: app.config.audit.exportDir,
+    log: app.log,
+  });
+  const stale = startStaleIncidentSweeper({
+    redis: app.redis,
+    prefix: app.prefix,
+    staleAfterMs: app.config.incidents.staleAfterMs,
+    retentionMs: app.config.incidents.retentionMs,
+    log: app.log,
+  });
+  return {
+    name: 'housekeeping',
+    stop: async () => {
+      await retention.stop();
+      await stale.stop();
     },
   };
 }

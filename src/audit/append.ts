@@ -45,6 +45,12 @@ return {1, unpack(ids)}
 const BATCH = 100;
 const MAX_TRIES = 50;
 
+/**
+ * A record, or a function that builds it from the hash it will chain to: a signed checkpoint
+ * must name the head it follows, which is only known at write time (and changes on a retry).
+ */
+export type RecordSource = AuditRecord | ((prevHash: string) => AuditRecord);
+
 export interface Link {
   id: string;
   prevHash: string;
@@ -52,8 +58,8 @@ export interface Link {
 }
 
 interface Pending {
-  record: AuditRecord;
-  resolve(link: Link): void;
+  record: RecordSource;
+  resolve(link: Link & { record: AuditRecord }): void;
   reject(err: unknown): void;
 }
 
@@ -69,8 +75,8 @@ export class ChainAppender {
     private readonly headKey: string,
   ) {}
 
-  append(record: AuditRecord): Promise<Link> {
-    return new Promise<Link>((resolve, reject) => {
+  append(record: RecordSource): Promise<Link & { record: AuditRecord }> {
+    return new Promise((resolve, reject) => {
       this.pending.push({ record, resolve, reject });
       if (!this.draining) void this.drain();
     });
@@ -83,7 +89,7 @@ export class ChainAppender {
         const batch = this.pending.splice(0, BATCH);
         try {
           const links = await this.write(batch.map((p) => p.record));
-          for (const [i, p] of batch.entries()) p.resolve(links[i] as Link);
+          for (const [i, p] of batch.entries()) p.resolve(links[i] as Link & { record: AuditRecord });
         } catch (err) {
           for (const p of batch) p.reject(err);
         }
@@ -93,24 +99,25 @@ export class ChainAppender {
     }
   }
 
-  private async write(records: AuditRecord[]): Promise<Link[]> {
+  private async write(sources: RecordSource[]): Promise<(Link & { record: AuditRecord })[]> {
     let prev = this.lastHash;
     for (let attempt = 0; attempt < MAX_TRIES; attempt++) {
-      const links: Omit<Link, 'id'>[] = [];
+      const links: (Omit<Link, 'id'> & { record: AuditRecord })[] = [];
       const args: (string | number)[] = [];
       let head = prev;
-      for (const record of records) {
+      for (const source of sources) {
+        const record = typeof source === 'function' ? source(head) : source;
         const hash = hashRecord(head, record);
         const fields = toFields(record, head, hash);
         args.push(fields.length, ...fields);
-        links.push({ prevHash: head, hash });
+        links.push({ prevHash: head, hash, record });
         head = hash;
       }
       const res = (await runLua(
         this.redis,
         APPEND,
         [this.streamKey, this.headKey],
-        [prev, GENESIS_HASH, head, records.length, ...args],
+        [prev, GENESIS_HASH, head, sources.length, ...args],
       )) as [number, ...string[]];
       if (res[0] === 1) {
         this.lastHash = head;

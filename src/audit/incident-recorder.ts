@@ -69,6 +69,7 @@ export function auditEntriesFor(event: IncidentEvent): AuditInput[] {
             startedAt: event.startedAt,
             resolvedAt: event.resolvedAt,
             durationMs: event.durationMs,
+            ...(event.reason ? { reason: event.reason } : {}),
           },
         },
       ];

@@ -28,6 +28,10 @@ export const AUDIT_EVENTS = [
   'verification.scheduled',
   'verification.passed',
   'verification.failed',
+  /** A signed statement of the chain's head (PERFBOT_AUDIT_KEY): see signed.ts. */
+  'audit.checkpoint',
+  /** Retention exported and trimmed the oldest entries; details name the segment. */
+  'audit.trimmed',
 ] as const;
 export type AuditEvent = (typeof AUDIT_EVENTS)[number];
 
@@ -75,4 +79,27 @@ export interface TrailProblem {
   reason: string;
 }
 
-export type VerifyResult = { ok: true; count: number } | { ok: false; count: number; problem: TrailProblem };
+/** What the key vouched for in a verified trail. */
+export interface SignatureReport {
+  alg: string;
+  keyId: string;
+  checkpoints: number;
+  last?: { id: string; time: string; sig: string };
+  /** Entries after the last checkpoint: not signed yet. */
+  unsignedTail: number;
+  /** Where the checkpoint given with --since-checkpoint was found. */
+  since?: { id: string; time: string };
+}
+
+export type VerifyResult =
+  | {
+      ok: true;
+      /** Entries verified in Redis. */
+      count: number;
+      /** Entries trimmed by retention before them (exported to segments). */
+      trimmed?: number;
+      signatures?: SignatureReport;
+      /** Checkpoints present but not checked: no key to check them with. */
+      unverifiedCheckpoints?: number;
+    }
+  | { ok: false; count: number; problem: TrailProblem };

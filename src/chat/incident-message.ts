@@ -157,6 +157,10 @@ export function digestMessage(
 }
 
 export function resolvedReply(incident: Incident): ChatMessage {
+  if (incident.closedReason === 'stale') {
+    const line = `Closed as stale: ${incident.title} — no alert arrived since ${incident.updatedAt}.`;
+    return { summary: line, parts: [text(line, 'warn')] };
+  }
   const line = `Resolved: ${incident.title} — all ${incident.alertCount} ${incident.alertCount === 1 ? 'alert' : 'alerts'} resolved after ${formatAge(incident.durationMs ?? 0)}.`;
   return { summary: line, parts: [text(line, 'ok')] };
 }

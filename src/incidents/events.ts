@@ -82,6 +82,8 @@ export const IncidentEventPayload = z.discriminatedUnion('type', [
     startedAt: ms,
     resolvedAt: ms,
     durationMs: z.number(),
+    /** "stale": closed because nothing arrived for PERFBOT_INCIDENT_STALE_AFTER (stale.ts). */
+    reason: z.literal('stale').optional(),
   }),
 ]);
 

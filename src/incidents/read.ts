@@ -31,6 +31,7 @@ export function readSummary(h: Record<string, string>): IncidentSummary | undefi
   if (h.resolvedAt) summary.resolvedAt = iso(h.resolvedAt);
   if (h.durationMs) summary.durationMs = int(h.durationMs);
   if (h.truncated && h.truncated !== '0') summary.truncatedAlerts = int(h.truncated);
+  if (h.closedReason === 'stale') summary.closedReason = 'stale';
   if (h.threadChannel && h.threadTs) summary.thread = { channel: h.threadChannel, ts: h.threadTs };
   return summary;
 }

@@ -4,6 +4,7 @@ import type { Redis } from 'ioredis';
 import type { AlertBatch } from '../alerts/schema.js';
 import { StoreUnavailableError } from '../errors.js';
 import type { RouteDecision } from '../playbooks/route.js';
+import type { ReplicaWaitPolicy } from '../redis/replica-wait.js';
 import { type ApplyResult, buildApplyArgs, incidentKey, readApplyReply } from './apply-args.js';
 import { eventsStreamKey, type IncidentEventListener } from './events.js';
 import { readIncident, readSummary } from './read.js';
@@ -30,7 +31,19 @@ export interface IncidentStoreOptions {
   streamMaxLen?: number;
   /** A request that Redis has not answered in this time fails (503, the sender retries). */
   timeoutMs?: number;
+  /**
+   * Replicas a batch must reach before it counts as stored (src/redis/replica-wait.ts): one
+   * WAIT per pipelined batch, after its scripts; short or late → 503.
+   */
+  replicaWait?: ReplicaWaitPolicy | undefined;
 }
+
+// Every 503 says the same true thing: a script may have run even though we could not confirm
+// it (a timeout, a lost connection, a WAIT that came back short). Retrying is safe: the script
+// deduplicates a repeated notification.
+const UNSURE = 'the alerts may or may not have been stored; retry (a retry is deduplicated)';
+const unavailable = (cause: string, err?: unknown) =>
+  new StoreUnavailableError(`incident store unavailable: ${cause}; ${UNSURE}`, err);
 
 const SCRIPT = 'perfbotApplyAlerts';
 const THREAD_SCRIPT = 'perfbotSetThread';
@@ -157,13 +170,15 @@ export class IncidentStore {
     const batch = this.pending;
     this.pending = [];
     // One timer per batch, not per request: the hot path stays free of timer churn.
-    const ms = this.options.timeoutMs ?? 5000;
+    const wait = this.options.replicaWait;
+    const replicas = wait?.count ?? 0;
+    const ms = (this.options.timeoutMs ?? 5000) + (replicas > 0 ? (wait?.timeoutMs ?? 0) : 0);
     let settled = false;
     const fail = (err: unknown) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      const error = new StoreUnavailableError(`incident store unavailable: ${(err as Error).message}`, err);
+      const error = unavailable((err as Error).message, err);
       for (const item of batch) item.reject(error);
     };
     const timer = setTimeout(() => fail(new Error(`no answer from Redis in ${ms} ms`)), ms);
@@ -171,13 +186,27 @@ export class IncidentStore {
       [SCRIPT](...args: (string | number)[]): unknown;
     };
     for (const item of batch) pipeline[SCRIPT](...item.args);
+    // One WAIT for the whole batch: it covers every write this connection made before it.
+    if (replicas > 0) pipeline.wait(replicas, wait?.timeoutMs ?? 0);
     pipeline.exec().then((results) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
+      if (replicas > 0) {
+        const [err, acked] = results?.[batch.length] ?? [new Error('no reply to WAIT'), 0];
+        if (err || Number(acked) < replicas) {
+          wait?.shortfall?.(Number(acked ?? 0));
+          const why = err
+            ? `WAIT failed: ${err.message}`
+            : `${Number(acked)} of ${replicas} replica(s) acknowledged the write within ${wait?.timeoutMs} ms`;
+          const error = unavailable(why, err ?? undefined);
+          for (const item of batch) item.reject(error);
+          return;
+        }
+      }
       batch.forEach((item, i) => {
         const [err, value] = results?.[i] ?? [new Error('no reply from Redis'), undefined];
-        if (err) item.reject(new StoreUnavailableError(`incident store unavailable: ${err.message}`, err));
+        if (err) item.reject(unavailable(err.message, err));
         else item.resolve(value as string[]);
       });
     }, fail);

@@ -23,6 +23,8 @@ export interface IncidentSummary {
   /** Latest alert end, once every alert is resolved. */
   resolvedAt?: string;
   durationMs?: number;
+  /** Set when perfbot closed it for lack of activity rather than because its alerts resolved. */
+  closedReason?: 'stale';
   alertCount: number;
   firingCount: number;
   /** Notifications that repeated an alert already known (repeat_interval, re-fires). */

@@ -6,6 +6,7 @@ import { Redis, type RedisOptions } from 'ioredis';
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
 import { type EmbeddedRedis, isListening, startEmbeddedRedis } from './embedded.js';
+import { resolveRedisTarget } from './target.js';
 
 export interface RedisHandle {
   url: string;
@@ -35,14 +36,34 @@ export async function resolveRedisUrl(
 
 /**
  * A client for request handling: no offline queue, so a command while Redis is down fails at
- * once (→ 503, the sender retries) instead of hanging the webhook.
+ * once (→ 503, the sender retries) instead of hanging the webhook. `url` may name a Redis
+ * behind Sentinel or carry a TLS CA (target.ts).
  */
 export function createRedis(url: string, options: RedisOptions = {}): Redis {
-  return new Redis(url, {
+  return createRedisClient(url, {
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
     connectTimeout: 2000,
     retryStrategy: (times) => Math.min(times * 200, 2000),
     ...options,
   });
+}
+
+/**
+ * Any client on perfbot's Redis with the caller's options as given (BullMQ's connections want
+ * an offline queue and `maxRetriesPerRequest: null`): plain, TLS with a custom CA, or Sentinel.
+ */
+export function createRedisClient(url: string, options: RedisOptions = {}): Redis {
+  const target = resolveRedisTarget(url);
+  const merged = { ...target.options, ...options };
+  return target.url === undefined ? new Redis(merged) : new Redis(target.url, merged);
+}
+
+/** The address for messages and logs, without credentials. */
+export function describeRedisTarget(url: string): string {
+  try {
+    return resolveRedisTarget(url).display;
+  } catch {
+    return url.replace(/\/\/[^@/]*@/, '//');
+  }
 }

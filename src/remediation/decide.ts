@@ -71,17 +71,24 @@ export function createDecide(deps: DecideDeps): (input: DecideInput) => Promise<
 
   return async function decide({ proposalId, userId, decision }: DecideInput): Promise<DecideOutcome> {
     if (!isProposalId(proposalId)) {
-      // A forged or mangled button value never reaches a Redis key name.
+      // A forged or mangled button value never reaches a Redis key name, but is audited (cut
+      // to 64 characters: it is whatever the sender put there).
       await audit({
         actor: userId,
         event: 'proposal.refused',
-        details: { reason: 'not-found', decision, value: proposalId.slice(0, 64) },
+        details: {
+          reason: 'not-found',
+          decision,
+          malformed: true,
+          value: proposalId.slice(0, 64),
+          ...(proposalId.length > 64 ? { valueLength: proposalId.length } : {}),
+        },
       });
       return {
         ok: false,
         reason: 'not-found',
         proposal: undefined,
-        text: refusalText('not-found', undefined, decision),
+        text: 'This button does not belong to a remediation perfbot knows.',
       };
     }
     const before = await deps.store.get(proposalId);

@@ -1,6 +1,9 @@
 // Who may approve a remediation, and how many must. Approvers are Slack user IDs and user-group
 // IDs; a group is resolved to its members when someone clicks (the Slack layer implements the
 // lookup with usergroups.users.list), cached briefly so a burst of clicks costs one call.
+// Matching is exact by kind: a user entry (U…, W…) matches only the clicking user's ID; a group
+// entry (S…) matches only through the group's members — never the clicker's ID itself, so an
+// approver list naming S0SRE does not let a principal whose ID reads "S0SRE" approve.
 import { DEFAULT_REQUIRED_APPROVALS } from '../playbooks/kinds.js';
 import type { Remediation } from '../playbooks/schema.js';
 import type { ApprovalPolicy } from './proposal.js';
@@ -8,6 +11,9 @@ import type { ApprovalPolicy } from './proposal.js';
 export type ResolveGroupMembers = (groupId: string, signal?: AbortSignal) => Promise<string[]>;
 
 export const isGroupId = (id: string): boolean => id.startsWith('S');
+
+/** Slack user IDs: U… (workspace) or W… (Enterprise Grid). */
+export const isUserId = (id: string): boolean => /^[UW][A-Z0-9]{2,}$/.test(id);
 
 /** The playbook's approval block, with PERFBOT_APPROVERS when it lists nobody. */
 export function resolvePolicy(remediation: Remediation, defaultApprovers: readonly string[]): ApprovalPolicy {
@@ -46,7 +52,9 @@ export async function checkApprover(
   approvers: readonly string[],
   resolveGroupMembers: ResolveGroupMembers | undefined,
 ): Promise<Eligibility> {
-  if (approvers.includes(userId)) return { eligible: true, unresolved: [] };
+  // Only a user may approve, and only a user entry can name one directly.
+  if (!isUserId(userId)) return { eligible: false, unresolved: [] };
+  if (approvers.some((a) => !isGroupId(a) && a === userId)) return { eligible: true, unresolved: [] };
   const unresolved: string[] = [];
   for (const group of approvers.filter(isGroupId)) {
     if (!resolveGroupMembers) {

@@ -2,7 +2,8 @@
 // twice is a no-op (BullMQ ignores an add whose ID exists): `run` (ID = proposal ID), `verify`
 // (`<id>-verify`, delayed) and `expire` (`<id>-expire`, delayed to the proposal's expiry).
 import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { createRedisClient } from '../redis/connect.js';
 
 export const REMEDIATION_QUEUE = 'remediations';
 
@@ -35,7 +36,7 @@ export class RemediationQueue {
   constructor(options: RemediationQueueOptions) {
     // Its own connection: BullMQ wants one that queues commands while reconnecting, unlike the
     // request client (no offline queue) the webhooks use.
-    this.connection = new Redis(options.redisUrl, { maxRetriesPerRequest: null });
+    this.connection = createRedisClient(options.redisUrl, { maxRetriesPerRequest: null });
     this.queue = new Queue(REMEDIATION_QUEUE, {
       connection: this.connection,
       prefix: bullPrefix(options.prefix ?? 'perfbot:'),

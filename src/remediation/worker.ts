@@ -7,9 +7,9 @@
 // finish. A periodic sweep enqueues approved proposals whose job never got added (a replica
 // dying between its approval and its enqueue); the add is a no-op when the job exists.
 import { type Job, Worker } from 'bullmq';
-import { Redis } from 'ioredis';
 import type { AuditSink } from '../audit/types.js';
 import type { Logger } from '../log.js';
+import { createRedisClient } from '../redis/connect.js';
 import type { RemediationEvents } from './events.js';
 import type { Proposal } from './proposal.js';
 import {
@@ -49,7 +49,7 @@ export interface RemediationWorker {
 export function startRemediationWorker(options: RemediationWorkerOptions): RemediationWorker {
   const { log, store, queue } = options;
   const now = options.now ?? (() => new Date());
-  const connection = new Redis(options.redisUrl, { maxRetriesPerRequest: null });
+  const connection = createRedisClient(options.redisUrl, { maxRetriesPerRequest: null });
   connection.on('error', (err) => log.warn({ err }, 'worker redis connection error'));
 
   const processor = async (job: Job<RemediationJobData, unknown, RemediationJobName>) => {

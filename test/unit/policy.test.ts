@@ -103,3 +103,31 @@ describe('cachedGroupResolver', () => {
     expect(calls).toBe(3);
   });
 });
+
+describe('checkApprover: exact matching by kind', () => {
+  const members = async (g: string) => ({ S0SRE: ['UALICE'], S0DBA: ['UALICE', 'UBOB'] })[g] ?? [];
+  it('never matches a group entry against the clicking ID itself', async () => {
+    expect(await checkApprover('S0SRE', ['S0SRE'], members)).toEqual({ eligible: false, unresolved: [] });
+    expect(await checkApprover('S0SRE', ['S0SRE'], undefined)).toEqual({ eligible: false, unresolved: [] });
+  });
+  it('matches user entries only for user IDs (U…, W…)', async () => {
+    expect(await checkApprover('W0GRID', ['W0GRID'], undefined)).toMatchObject({ eligible: true });
+    expect(await checkApprover('B0BOT', ['B0BOT'], undefined)).toMatchObject({ eligible: false });
+  });
+  it('a user in two groups is eligible through the first, named once', async () => {
+    expect(await checkApprover('UALICE', ['S0SRE', 'S0DBA'], members)).toEqual({
+      eligible: true,
+      via: 'S0SRE',
+      unresolved: [],
+    });
+  });
+  it('a removed member loses eligibility when the cached membership expires', async () => {
+    let t = 0;
+    const group = new Set(['UALICE', 'UBOB']);
+    const resolve = cachedGroupResolver(async () => [...group], { ttlMs: 60_000, now: () => t });
+    expect((await checkApprover('UBOB', ['S0SRE'], resolve)).eligible).toBe(true);
+    group.delete('UBOB');
+    t = 60_000;
+    expect((await checkApprover('UBOB', ['S0SRE'], resolve)).eligible).toBe(false);
+  });
+});

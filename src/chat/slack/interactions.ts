@@ -7,7 +7,6 @@ import type { AuditSink } from '../../audit/types.js';
 import { errorMessage } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import type { DecideInput, DecideOutcome, Decision } from '../../remediation/decide.js';
-import { isProposalId } from '../../remediation/proposal.js';
 import type { CommandContext, CommandReply, Invoker } from '../command.js';
 import { message, text } from '../message.js';
 import { proposalMessage } from '../proposal-message.js';
@@ -68,7 +67,8 @@ export function registerSlackHandlers(app: App, deps: SlackInteractionDeps): voi
         (body.container as { message_ts?: string } | undefined)?.message_ts ?? body.message?.ts;
       const userId = body.user.id;
       if (!channel) return;
-      if (!isProposalId(value) || !deps.decide) {
+      // A malformed value still goes to decide, which refuses and audits it.
+      if (!deps.decide) {
         await deps.sink.ephemeral(
           channel,
           userId,
