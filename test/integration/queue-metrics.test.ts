@@ -68,8 +68,12 @@ describe('queue metrics', () => {
     workerConnection.disconnect();
 
     const text = await metrics.registry.metrics();
-    expect(text).toContain('perfbot_queue_jobs_finished_total{queue="jobs",name="run",outcome="completed"} 2');
+    expect(text).toContain(
+      'perfbot_queue_jobs_finished_total{queue="jobs",name="run",outcome="completed"} 2',
+    );
     expect(text).toContain('perfbot_queue_jobs_finished_total{queue="jobs",name="run",outcome="retried"} 1');
-    expect(text).toContain('perfbot_queue_jobs_finished_total{queue="jobs",name="verify",outcome="failed"} 1');
+    expect(text).toContain(
+      'perfbot_queue_jobs_finished_total{queue="jobs",name="verify",outcome="failed"} 1',
+    );
   });
 });
