@@ -36,7 +36,8 @@ describe('queue metrics', () => {
     const metrics = createMetrics({ defaultMetrics: false });
     const workerConnection = new Redis(url, { maxRetriesPerRequest: null });
     const tries = new Map<string, number>();
-    const worker = new Worker(
+    // Typed like the remediation worker (a union of job names): instrumentWorker must accept it.
+    const worker = new Worker<{ kind: string }, string, 'run' | 'verify'>(
       'jobs',
       async (job) => {
         const n = (tries.get(job.id ?? '') ?? 0) + 1;
