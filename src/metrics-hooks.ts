@@ -27,13 +27,12 @@ export function instrumentHttp(
  * Counts a worker's finished jobs. BullMQ emits `failed` for every failed attempt; a job that
  * will be tried again has no `finishedOn` yet, so it counts as `retried`, not `failed`.
  */
-export function instrumentWorker(
+export function instrumentWorker<Data, Result, Name extends string>(
   metrics: Pick<Metrics, 'queueJobs'>,
   queue: string,
-  // biome-ignore lint/suspicious/noExplicitAny: any worker, whatever its job data and result types
-  worker: Pick<Worker<any, any, string>, 'on'>,
+  worker: Pick<Worker<Data, Result, Name>, 'on'>,
 ): void {
-  const count = (job: Pick<Job, 'name'> | undefined, outcome: string) =>
+  const count = (job: Pick<Job<Data, Result, Name>, 'name'> | undefined, outcome: string) =>
     metrics.queueJobs.inc({ queue, name: job?.name ?? 'unknown', outcome });
   worker.on('completed', (job) => count(job, 'completed'));
   worker.on('failed', (job) => count(job, job?.finishedOn ? 'failed' : 'retried'));

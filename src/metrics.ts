@@ -142,7 +142,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       registers,
     }),
     queueJobs: new Counter({
-      name: 'perfbot_queue_jobs_total',
+      name: 'perfbot_queue_jobs_finished_total',
       help: 'BullMQ jobs finished, by queue, job name and outcome (completed, retried, failed, stalled)',
       labelNames: ['queue', 'name', 'outcome'],
       registers,

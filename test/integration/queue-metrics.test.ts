@@ -36,7 +36,8 @@ describe('queue metrics', () => {
     const metrics = createMetrics({ defaultMetrics: false });
     const workerConnection = new Redis(url, { maxRetriesPerRequest: null });
     const tries = new Map<string, number>();
-    const worker = new Worker(
+    // Typed like the remediation worker (a union of job names): instrumentWorker must accept it.
+    const worker = new Worker<{ kind: string }, string, 'run' | 'verify'>(
       'jobs',
       async (job) => {
         const n = (tries.get(job.id ?? '') ?? 0) + 1;
@@ -68,8 +69,12 @@ describe('queue metrics', () => {
     workerConnection.disconnect();
 
     const text = await metrics.registry.metrics();
-    expect(text).toContain('perfbot_queue_jobs_total{queue="jobs",name="run",outcome="completed"} 2');
-    expect(text).toContain('perfbot_queue_jobs_total{queue="jobs",name="run",outcome="retried"} 1');
-    expect(text).toContain('perfbot_queue_jobs_total{queue="jobs",name="verify",outcome="failed"} 1');
+    expect(text).toContain(
+      'perfbot_queue_jobs_finished_total{queue="jobs",name="run",outcome="completed"} 2',
+    );
+    expect(text).toContain('perfbot_queue_jobs_finished_total{queue="jobs",name="run",outcome="retried"} 1');
+    expect(text).toContain(
+      'perfbot_queue_jobs_finished_total{queue="jobs",name="verify",outcome="failed"} 1',
+    );
   });
 });
