@@ -16,6 +16,7 @@ import { PlaybookCatalog } from './playbooks/catalog.js';
 import { loadPlaybooksOrThrow } from './playbooks/loader.js';
 import { createRedis } from './redis/connect.js';
 import { ReplicaWait } from './redis/replica-wait.js';
+import { REMEDIATION_QUEUE } from './remediation/queue.js';
 import { RemediationService } from './remediation/service.js';
 import { DiagnosisStore } from './response/diagnoses.js';
 import { ResponseEvents } from './response/events.js';
@@ -113,6 +114,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     audit,
     ...options.remediation,
   });
+  metrics.watchQueue(REMEDIATION_QUEUE, remediation.queue.queue);
   const diagnoses = new DiagnosisStore(redis, prefix);
   const responseEvents = new ResponseEvents({ redis, prefix, log });
   const response = new Responder({

@@ -7,6 +7,8 @@ import { startIncidentRecorder } from './audit/incident-recorder.js';
 import { startAuditRetention } from './audit/retention.js';
 import { consumeIncidentEvents } from './incidents/events.js';
 import { startStaleIncidentSweeper } from './incidents/stale.js';
+import { instrumentWorker } from './metrics-hooks.js';
+import { REMEDIATION_QUEUE } from './remediation/queue.js';
 import { engineRerunChecks } from './remediation/rerun.js';
 
 /** Something started with the process that must stop with it. */

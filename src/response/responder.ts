@@ -41,7 +41,9 @@ export interface ResponderDeps {
   propose: ProposeFromDiagnosis;
   log: Logger;
   now: () => Date;
-  metrics?: Pick<Metrics, 'checksRun' | 'checkDuration'> | undefined;
+  metrics?:
+    | (Pick<Metrics, 'checksRun' | 'checkDuration'> & Partial<Pick<Metrics, 'auditAppendFailures'>>)
+    | undefined;
   deadlineMs?: number | undefined;
   /** Diagnoses running at once in this process; more wait (the outbox keeps them). */
   concurrency?: number | undefined;
