@@ -81,5 +81,6 @@ export function startWorker(app: App): Service {
       log: app.log,
     }),
   });
+  instrumentWorker(app.metrics, REMEDIATION_QUEUE, worker.worker);
   return { name: 'remediation-worker', stop: () => worker.close() };
 }
