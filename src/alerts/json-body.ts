@@ -80,7 +80,7 @@ function firstErrorOffset(text: string): number {
   };
   const digits = () => {
     const start = i;
-    while (i < text.length && text[i] >= '0' && text[i] <= '9') i++;
+    for (let c = text.charCodeAt(i); c >= 48 && c <= 57; c = text.charCodeAt(i)) i++;
     if (i === start) fail();
   };
   const number = () => {
