@@ -88,8 +88,14 @@ describe.skipIf(skipWithout('prometheus') || skipWithout(ALERTMANAGER_BINARY) ||
       );
       const reload = await fetch(`${prom.url}/-/reload`, { method: 'POST' });
       expect(reload.status).toBe(200);
-      // Only now the metrics go over the thresholds: an alert that fired before the reload would
-      // reach Alertmanager only at Prometheus's next resend, a minute later.
+      // The notifier picks up Alertmanagers a few seconds after a reload; an alert firing before
+      // that would reach Alertmanager only at Prometheus's next resend, a minute later.
+      await waitFor('Prometheus to know the Alertmanager', async () => {
+        const res = await fetch(`${prom.url}/api/v1/alertmanagers`);
+        const body = (await res.json()) as { data: { activeAlertmanagers: { url: string }[] } };
+        return body.data.activeAlertmanagers.some((a) => a.url.startsWith(am.url)) ? true : undefined;
+      });
+      // Only now do the metrics go over the thresholds.
       // cAdvisor-style series for one pipeline pod and one pod of another team. rate(…[5m])
       // divides by the whole window while these series are seconds old, so the CPU counter runs
       // fast enough to pass the runbook's 0.7 within seconds.
