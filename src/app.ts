@@ -1,6 +1,5 @@
 // Composition root: builds every long-lived dependency once from Config, so `serve`, `worker`,
 // the CLI commands and the tests assemble the same bot.
-import { once } from 'node:events';
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { Config } from './config.js';
@@ -10,7 +9,7 @@ import type { Logger } from './log.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { PlaybookCatalog } from './playbooks/catalog.js';
 import { loadPlaybooksOrThrow } from './playbooks/loader.js';
-import { createRedis } from './redis/connect.js';
+import { createWatchedRedis, redisReady } from './redis/connect.js';
 
 export interface AppDeps {
   config: Config;
@@ -42,9 +41,12 @@ export async function createApp(options: AppOptions): Promise<AppDeps & { close(
   // Invalid playbooks stop the start-up: running with half a runbook is worse than not running.
   const catalog =
     options.catalog ?? new PlaybookCatalog(await loadPlaybooksOrThrow(options.config.playbooksDir));
-  const redis = createRedis(options.redisUrl);
-  redis.on('error', (err) => options.log.warn({ err }, 'redis connection error'));
-  await Promise.race([once(redis, 'ready'), new Promise((r) => setTimeout(r, 3000))]);
+  // Reconnects for ever; one warning a minute while Redis is away; /readyz says why.
+  const redis = createWatchedRedis(options.redisUrl, {
+    log: options.log,
+    explicit: options.config.redisUrlExplicit,
+  });
+  await redisReady(redis, 3000);
   const backends = options.backends ?? createBackends(options.config, options.log);
   const deps: AppDeps = {
     config: options.config,

@@ -2,6 +2,7 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import { registerAlertRoutes } from './alerts/routes.js';
 import type { AppDeps } from './app.js';
+import { redisHealth } from './redis/health.js';
 
 export async function buildServer(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
@@ -21,7 +22,8 @@ export async function buildServer(deps: AppDeps): Promise<FastifyInstance> {
     try {
       await withTimeout(deps.redis.ping(), 1000);
     } catch (err) {
-      problems.push(`redis: ${(err as Error).message}`);
+      // The watcher (src/redis/health.ts) knows the address and the cause, not just "not writeable".
+      problems.push(`redis: ${redisHealth(deps.redis)?.problem() ?? (err as Error).message}`);
     }
     if (deps.catalog.playbooks.length === 0) problems.push('playbooks: none loaded');
     if (problems.length > 0) return reply.code(503).send({ status: 'unavailable', problems });

@@ -2,7 +2,9 @@
 // twice is a no-op (BullMQ ignores an add whose ID exists): `run` (ID = proposal ID), `verify`
 // (`<id>-verify`, delayed) and `expire` (`<id>-expire`, delayed to the proposal's expiry).
 import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { type Logger, silentLogger } from '../log.js';
+import { createQueueRedis, isRedisConnectionError } from '../redis/connect.js';
 
 export const REMEDIATION_QUEUE = 'remediations';
 
@@ -18,6 +20,8 @@ export function bullPrefix(prefix: string): string {
 
 export interface RemediationQueueOptions {
   redisUrl: string;
+  /** For Redis outages (one warning a minute) and queue errors. */
+  log?: Logger | undefined;
   /** Key prefix, `perfbot:` by default. */
   prefix?: string;
   /** Tries of a run job for retryable errors. */
@@ -35,10 +39,16 @@ export class RemediationQueue {
   constructor(options: RemediationQueueOptions) {
     // Its own connection: BullMQ wants one that queues commands while reconnecting, unlike the
     // request client (no offline queue) the webhooks use.
-    this.connection = new Redis(options.redisUrl, { maxRetriesPerRequest: null });
+    const log = options.log ?? silentLogger;
+    this.connection = createQueueRedis(options.redisUrl, { log });
     this.queue = new Queue(REMEDIATION_QUEUE, {
       connection: this.connection,
       prefix: bullPrefix(options.prefix ?? 'perfbot:'),
+    });
+    // Without a listener BullMQ prints every reconnect failure to stderr, stack and all; the
+    // connection's watcher already reports an outage once a minute.
+    this.queue.on('error', (err) => {
+      if (!isRedisConnectionError(err)) log.error({ err }, 'remediation queue error');
     });
     this.attempts = options.attempts ?? 5;
     this.backoffMs = options.backoffMs ?? 10_000;
