@@ -111,7 +111,7 @@ export async function auditCli(config: Config, options: AuditCliOptions, io: Io)
     return usage(io, `unknown audit subcommand "${options.action}" (export, verify-file, trim)`);
   }
 
-  const redis = await connectOnce(config.redisUrl);
+  const redis = await connectOnce(config.redisUrl, config.redisUrlExplicit);
   try {
     // The trail is only read here; the logger would otherwise echo nothing useful.
     const trail = new AuditTrail({ redis, prefix: options.prefix, log: silentLogger, key });

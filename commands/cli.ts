@@ -162,7 +162,7 @@ function waitForSignal(): Promise<NodeJS.Signals> {
 async function reportError(err: unknown): Promise<number> {
   const { ConfigError, PerfbotError, errorMessage } = await import('../src/errors.js');
   if (err instanceof ConfigError || err instanceof PerfbotError) {
-    stdio.err(`perfbot: ${err.message}`);
+    stdio.err(err.message.startsWith('perfbot: ') ? err.message : `perfbot: ${err.message}`);
     return 1;
   }
   stdio.err(`perfbot: unexpected error: ${errorMessage(err)} (run with LOG_LEVEL=debug for details)`);

@@ -179,7 +179,7 @@ export async function chatCommandCli(
 ): Promise<number> {
   const config = loadConfig(env);
   const catalog = new PlaybookCatalog(await loadPlaybooksOrThrow(config.playbooksDir));
-  const redis = name === 'status' ? await connectOnce(config.redisUrl) : undefined;
+  const redis = name === 'status' ? await connectOnce(config.redisUrl, config.redisUrlExplicit) : undefined;
   try {
     const store = redis ? new IncidentStore({ redis, timeoutMs: 3000 }) : undefined;
     const ctx: CommandContext = {

@@ -1,7 +1,6 @@
 // Composition root: builds every long-lived dependency once, fully, from Config — `serve`,
 // `worker`, the CLI commands and the tests assemble the same bot. Nothing here starts work;
 // the processes in commands/ decide which loops run (src/services.ts).
-import { once } from 'node:events';
 import type { Redis } from 'ioredis';
 import type { SnsVerifier } from './alerts/sns.js';
 import { createAuditTrail } from './audit/setup.js';
@@ -14,7 +13,7 @@ import type { Logger } from './log.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { PlaybookCatalog } from './playbooks/catalog.js';
 import { loadPlaybooksOrThrow } from './playbooks/loader.js';
-import { createRedis } from './redis/connect.js';
+import { createWatchedRedis, redisReady } from './redis/connect.js';
 import { ReplicaWait } from './redis/replica-wait.js';
 import { REMEDIATION_QUEUE } from './remediation/queue.js';
 import { RemediationService } from './remediation/service.js';
@@ -73,9 +72,9 @@ export async function createApp(options: AppOptions): Promise<App> {
   // Invalid playbooks stop the start-up: running with half a runbook is worse than not running.
   const catalog = options.catalog ?? new PlaybookCatalog(await loadPlaybooksOrThrow(config.playbooksDir));
   const prefix = options.prefix ?? 'perfbot:';
-  const redis = createRedis(options.redisUrl);
-  redis.on('error', (err) => log.debug({ err }, 'redis connection error'));
-  await Promise.race([once(redis, 'ready'), new Promise((r) => setTimeout(r, 3000))]);
+  // Reconnects for ever; one warning a minute while Redis is away; /readyz says why.
+  const redis = createWatchedRedis(options.redisUrl, { log, explicit: config.redisUrlExplicit });
+  await redisReady(redis, 3000);
   const now = options.now ?? (() => new Date());
   const metrics = options.metrics ?? createMetrics();
   const backends = options.backends ? toBackends(options.backends) : createBackends(config, log);

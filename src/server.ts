@@ -6,10 +6,11 @@ import type { Redis } from 'ioredis';
 import { type AlertRouteDeps, registerAlertRoutes } from './alerts/routes.js';
 import type { Config } from './config.js';
 import { instrumentHttp } from './metrics-hooks.js';
+import { redisHealth } from './redis/health.js';
 
 export interface ServerDeps extends AlertRouteDeps {
   config: AlertRouteDeps['config'] & Pick<Config, 'bodyLimit'>;
-  redis: Pick<Redis, 'ping'>;
+  redis: Redis;
 }
 
 export interface ServerOptions {
@@ -36,7 +37,8 @@ export async function buildServer(deps: ServerDeps, options: ServerOptions = {})
     try {
       await withTimeout(deps.redis.ping(), 1000);
     } catch (err) {
-      problems.push(`redis: ${(err as Error).message}`);
+      // The watcher (src/redis/health.ts) knows the address and the cause, not just "not writeable".
+      problems.push(`redis: ${redisHealth(deps.redis)?.problem() ?? (err as Error).message}`);
     }
     if (deps.catalog.playbooks.length === 0) problems.push('playbooks: none loaded');
     if (problems.length > 0) return reply.code(503).send({ status: 'unavailable', problems });

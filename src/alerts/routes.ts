@@ -14,6 +14,7 @@ import { createTokenCheck } from './auth.js';
 import { parseAzureMonitor } from './azure-monitor.js';
 import { handleSns } from './cloudwatch-route.js';
 import { intakeBatch } from './intake.js';
+import { parseJsonBody as parseJsonText } from './json-body.js';
 import type { AlertSource } from './schema.js';
 import { createSnsVerifier, type SnsVerifier } from './sns.js';
 
@@ -95,9 +96,9 @@ function parseJsonBody(
   done: (err: Error | null, body?: unknown) => void,
 ): void {
   try {
-    done(null, JSON.parse(body as string));
-  } catch {
-    done(new InvalidInputError('body', 'expected a JSON body'), undefined);
+    done(null, parseJsonText(body as string));
+  } catch (err) {
+    done(err as Error, undefined);
   }
 }
 

@@ -1,12 +1,25 @@
 // perfbot's own Redis (incidents, queue, audit). A set REDIS_URL is used as given; without one,
 // the default address is tried and, if nothing answers, `serve` starts a private redis-server
-// so a newcomer's first run works.
+// so a newcomer's first run works. When Redis cannot be reached, people get one line naming the
+// address and what to do: CLI commands fail with it at once; `serve` keeps trying, warns once a
+// minute, and /readyz says why it is not ready (see ./health.ts).
 import { join } from 'node:path';
 import { Redis, type RedisOptions } from 'ioredis';
 import type { Config } from '../config.js';
+import { StoreUnavailableError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { type EmbeddedRedis, isListening, startEmbeddedRedis } from './embedded.js';
+import { redactRedisUrl, redisReason, watchRedis } from './health.js';
 import { resolveRedisTarget } from './target.js';
+
+export {
+  isRedisConnectionError,
+  type RedisHealth,
+  redactRedisUrl,
+  redisHealth,
+  redisReason,
+  watchRedis,
+} from './health.js';
 
 export interface RedisHandle {
   url: string;
@@ -66,4 +79,118 @@ export function describeRedisTarget(url: string): string {
   } catch {
     return url.replace(/\/\/[^@/]*@/, '//');
   }
+}
+/** What to do about it, for the one line: depends on whether the address was chosen. */
+export function redisHint(explicit: boolean): string {
+  return explicit
+    ? 'check that Redis runs there, or correct REDIS_URL'
+    : 'start redis-server (`npm start` starts one), or set REDIS_URL';
+}
+
+/**
+ * The one line every command prints when Redis cannot be reached, e.g.
+ * `perfbot: cannot reach Redis at redis://127.0.0.1:6379 (ECONNREFUSED) — start redis-server …`.
+ */
+export function redisUnreachableLine(url: string, err: unknown, options: { explicit: boolean }): string {
+  return `perfbot: cannot reach Redis at ${redactRedisUrl(url)} (${redisReason(err)}) — ${redisHint(options.explicit)}`;
+}
+
+/** Redis could not be reached; the message is the one line above (no stack for people). */
+export class RedisUnreachableError extends StoreUnavailableError {
+  constructor(
+    readonly url: string,
+    cause: unknown,
+    options: { explicit: boolean },
+  ) {
+    super(redisUnreachableLine(url, cause, options), cause);
+  }
+}
+
+/**
+ * For one-shot commands (status, audit, list, diagnose): one connection attempt within
+ * `timeoutMs`, no retries, so an unreachable Redis fails at once with RedisUnreachableError.
+ * The client returned has the request-handling options of createRedis.
+ */
+export async function connectRedisOnce(
+  url: string,
+  options: { explicit: boolean; timeoutMs?: number; redis?: RedisOptions } = { explicit: true },
+): Promise<Redis> {
+  const timeoutMs = options.timeoutMs ?? 2000;
+  const redis = createRedis(url, {
+    lazyConnect: true,
+    connectTimeout: timeoutMs,
+    retryStrategy: () => null,
+    ...options.redis,
+  });
+  let last: unknown;
+  // ioredis reports the cause as an 'error' event; connect() itself only says the connection closed.
+  const onError = (err: unknown) => {
+    last = err;
+  };
+  redis.on('error', onError);
+  try {
+    await redis.connect();
+  } catch (err) {
+    redis.disconnect();
+    throw new RedisUnreachableError(url, last ?? err, options);
+  } finally {
+    redis.off('error', onError);
+  }
+  return redis;
+}
+
+/**
+ * The long-lived client of `serve` and `worker`: the request-handling options of createRedis,
+ * reconnecting for ever (backoff up to 2 s), with a watcher that logs one warning line a minute
+ * while Redis is away (no stack traces) and gives /readyz its reason.
+ */
+export function createWatchedRedis(
+  url: string,
+  options: { log: Logger; explicit: boolean; warnEveryMs?: number; redis?: RedisOptions },
+): Redis {
+  const redis = createRedis(url, options.redis);
+  watchRedis(redis, {
+    url,
+    log: options.log,
+    hint: redisHint(options.explicit),
+    warnEveryMs: options.warnEveryMs,
+  });
+  return redis;
+}
+
+/**
+ * A connection for BullMQ (queue, worker): commands wait while reconnecting
+ * (maxRetriesPerRequest: null, as BullMQ requires), and the same watcher, so an outage is one
+ * warning a minute for all of perfbot's clients of that address.
+ */
+export function createQueueRedis(
+  url: string,
+  options: { log: Logger; explicit?: boolean; warnEveryMs?: number },
+): Redis {
+  const redis = createRedisClient(url, {
+    maxRetriesPerRequest: null,
+    retryStrategy: (times) => Math.min(times * 200, 2000),
+  });
+  watchRedis(redis, {
+    url,
+    log: options.log,
+    hint: redisHint(options.explicit ?? true),
+    warnEveryMs: options.warnEveryMs,
+  });
+  return redis;
+}
+
+/** Resolves true once the client is ready, false after `ms` (never rejects: `serve` starts anyway). */
+export function redisReady(redis: Redis, ms: number): Promise<boolean> {
+  if (redis.status === 'ready') return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const done = (ok: boolean) => {
+      clearTimeout(timer);
+      redis.off('ready', onReady);
+      resolve(ok);
+    };
+    const onReady = () => done(true);
+    const timer = setTimeout(() => done(false), ms);
+    redis.on('ready', onReady);
+  });
 }

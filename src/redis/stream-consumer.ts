@@ -55,7 +55,14 @@ export async function consumeStream<T>(options: StreamConsumerOptions<T>): Promi
     }
   };
 
-  try {
+  // A command queued while Redis is away is never settled by disconnect() (ioredis keeps its
+  // offline queue once no reconnect is pending), so stopping must not wait for it.
+  const aborted = new Promise<void>((resolve) => {
+    if (signal.aborted) resolve();
+    else signal.addEventListener('abort', () => resolve(), { once: true });
+  });
+
+  const run = async () => {
     let backoff = 100;
     while (!signal.aborted) {
       try {
@@ -94,6 +101,10 @@ export async function consumeStream<T>(options: StreamConsumerOptions<T>): Promi
         backoff = Math.min(backoff * 2, 5000);
       }
     }
+  };
+
+  try {
+    await Promise.race([run(), aborted]);
   } finally {
     signal.removeEventListener('abort', stop);
     conn.disconnect();

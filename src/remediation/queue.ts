@@ -3,7 +3,8 @@
 // (`<id>-verify`, delayed) and `expire` (`<id>-expire`, delayed to the proposal's expiry).
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { createRedisClient } from '../redis/connect.js';
+import { type Logger, silentLogger } from '../log.js';
+import { createQueueRedis, isRedisConnectionError } from '../redis/connect.js';
 
 export const REMEDIATION_QUEUE = 'remediations';
 
@@ -19,6 +20,8 @@ export function bullPrefix(prefix: string): string {
 
 export interface RemediationQueueOptions {
   redisUrl: string;
+  /** For Redis outages (one warning a minute) and queue errors. */
+  log?: Logger | undefined;
   /** Key prefix, `perfbot:` by default. */
   prefix?: string;
   /** Tries of a run job for retryable errors. */
@@ -36,10 +39,16 @@ export class RemediationQueue {
   constructor(options: RemediationQueueOptions) {
     // Its own connection: BullMQ wants one that queues commands while reconnecting, unlike the
     // request client (no offline queue) the webhooks use.
-    this.connection = createRedisClient(options.redisUrl, { maxRetriesPerRequest: null });
+    const log = options.log ?? silentLogger;
+    this.connection = createQueueRedis(options.redisUrl, { log });
     this.queue = new Queue(REMEDIATION_QUEUE, {
       connection: this.connection,
       prefix: bullPrefix(options.prefix ?? 'perfbot:'),
+    });
+    // Without a listener BullMQ prints every reconnect failure to stderr, stack and all; the
+    // connection's watcher already reports an outage once a minute.
+    this.queue.on('error', (err) => {
+      if (!isRedisConnectionError(err)) log.error({ err }, 'remediation queue error');
     });
     this.attempts = options.attempts ?? 5;
     this.backoffMs = options.backoffMs ?? 10_000;

@@ -77,6 +77,7 @@ export class RemediationService {
     this.store = new ProposalStore({ redis, prefix });
     this.queue = new RemediationQueue({
       redisUrl: options.redisUrl,
+      log,
       prefix,
       attempts: options.attempts,
       backoffMs: options.backoffMs,

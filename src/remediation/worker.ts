@@ -9,7 +9,7 @@
 import { type Job, Worker } from 'bullmq';
 import type { AuditSink } from '../audit/types.js';
 import type { Logger } from '../log.js';
-import { createRedisClient } from '../redis/connect.js';
+import { createQueueRedis, isRedisConnectionError } from '../redis/connect.js';
 import type { RemediationEvents } from './events.js';
 import type { Proposal } from './proposal.js';
 import {
@@ -49,8 +49,8 @@ export interface RemediationWorker {
 export function startRemediationWorker(options: RemediationWorkerOptions): RemediationWorker {
   const { log, store, queue } = options;
   const now = options.now ?? (() => new Date());
-  const connection = createRedisClient(options.redisUrl, { maxRetriesPerRequest: null });
-  connection.on('error', (err) => log.warn({ err }, 'worker redis connection error'));
+  // Outages are reported by the connection's watcher, once a minute, not per reconnect.
+  const connection = createQueueRedis(options.redisUrl, { log });
 
   const processor = async (job: Job<RemediationJobData, unknown, RemediationJobName>) => {
     const { proposalId } = job.data;
@@ -78,7 +78,9 @@ export function startRemediationWorker(options: RemediationWorkerOptions): Remed
     // A job may survive one crashed worker more than BullMQ's default before it is failed.
     maxStalledCount: 2,
   });
-  worker.on('error', (err) => log.error({ err }, 'remediation worker error'));
+  worker.on('error', (err) => {
+    if (!isRedisConnectionError(err)) log.error({ err }, 'remediation worker error');
+  });
   worker.on('stalled', (jobId) =>
     log.warn({ jobId }, 'remediation job stalled: its worker died; recovering'),
   );
@@ -90,7 +92,7 @@ export function startRemediationWorker(options: RemediationWorkerOptions): Remed
     try {
       for (const id of await store.approvedNotStarted()) await queue.enqueueRun(id);
     } catch (err) {
-      log.warn({ err }, 'approved-proposal sweep failed');
+      if (!isRedisConnectionError(err)) log.warn({ err }, 'approved-proposal sweep failed');
     }
   };
   void sweep();
@@ -104,7 +106,9 @@ export function startRemediationWorker(options: RemediationWorkerOptions): Remed
     close: () => {
       closing ??= (async () => {
         clearInterval(timer);
-        await worker.close();
+        // With Redis away no running job can finish (nor can BullMQ's graceful close, which
+        // would wait for ever): close without waiting for them.
+        await worker.close(connection.status !== 'ready');
         connection.disconnect();
       })();
       return closing;

@@ -1,0 +1,131 @@
+// perfbot's Redis unreachable, as a user meets it: a command fails at once with one line naming
+// the address and what to do; `perfbot serve` (built CLI, child process) listens anyway, warns
+// once (not a stack trace per retry), /readyz says why it is not ready, it recovers when Redis
+// comes, and stops cleanly on SIGTERM while Redis is away.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectRedisOnce, RedisUnreachableError } from '../../src/redis/connect.js';
+import { type EmbeddedRedis, freePort, startEmbeddedRedis } from '../../src/redis/embedded.js';
+import { ensureBuilt } from '../support/perfbot-process.js';
+import { testRedisUrl } from '../support/redis.js';
+import { skipWithout } from '../support/servers.js';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+
+async function waitFor<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, ms = 60_000) {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe('connectRedisOnce (for one-shot commands)', () => {
+  it('fails at once with the one line when nothing listens', async () => {
+    const port = await freePort();
+    const url = `redis://127.0.0.1:${port}`;
+    const err = await connectRedisOnce(url, { explicit: false }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RedisUnreachableError);
+    expect((err as Error).message).toBe(
+      `perfbot: cannot reach Redis at ${url} (ECONNREFUSED) — start redis-server (\`npm start\` starts one), or set REDIS_URL`,
+    );
+  });
+
+  it('returns a working client when Redis answers', async () => {
+    const redis = await connectRedisOnce(testRedisUrl(), { explicit: true });
+    expect(await redis.ping()).toBe('PONG');
+    redis.disconnect();
+  });
+});
+
+describe.skipIf(skipWithout('redis-server'))('perfbot serve with REDIS_URL unreachable', () => {
+  let child: ChildProcess;
+  let exited: Promise<number | null>;
+  let later: EmbeddedRedis | undefined;
+  const lines: string[] = [];
+  let port: number;
+
+  beforeAll(async () => {
+    await ensureBuilt();
+    port = await freePort();
+    child = spawn(process.execPath, [join(ROOT, 'bin', 'perfbot.js'), 'serve'], {
+      cwd: ROOT,
+      env: {
+        PATH: process.env.PATH ?? '',
+        NODE_ENV: 'production',
+        PORT: '0',
+        HOST: '127.0.0.1',
+        REDIS_URL: `redis://127.0.0.1:${port}`,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let buf = '';
+    const onData = (d: Buffer) => {
+      buf += d.toString();
+      for (let i = buf.indexOf('\n'); i >= 0; i = buf.indexOf('\n')) {
+        lines.push(buf.slice(0, i));
+        buf = buf.slice(i + 1);
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+  });
+
+  afterAll(async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    await later?.stop();
+  });
+
+  const parsed = () =>
+    lines.flatMap((l) => {
+      try {
+        return [JSON.parse(l) as Record<string, unknown>];
+      } catch {
+        return [{ text: l }];
+      }
+    });
+
+  it('listens, warns once, says why in /readyz, recovers, and stops on SIGTERM', {
+    timeout: 120_000,
+  }, async () => {
+    const serving = await waitFor('perfbot serving', () => parsed().find((l) => l.msg === 'perfbot serving'));
+    const address = serving.address as string;
+    const res = await fetch(`${address}/readyz`);
+    expect(res.status).toBe(503);
+    const body = (await res.json()) as { problems: string[] };
+    expect(body.problems).toEqual([
+      expect.stringMatching(
+        new RegExp(
+          `^redis: cannot reach redis://127\\.0\\.0\\.1:${port} \\(ECONNREFUSED\\) since \\S+, retrying — check that Redis runs there, or correct REDIS_URL$`,
+        ),
+      ),
+    ]);
+
+    // ioredis and BullMQ retry every few hundred ms to 2 s; let several rounds go by.
+    await new Promise((r) => setTimeout(r, 6000));
+    const warnings = parsed().filter((l) => l.msg === 'cannot reach Redis: retrying');
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatchObject({ url: `redis://127.0.0.1:${port}`, reason: 'ECONNREFUSED' });
+    // No stack trace of a refused connection, and nothing printed outside the JSON log.
+    expect(lines.filter((l) => l.includes('TCPConnectWrap') || l.includes('ECONNREFUSED')).length).toBe(1);
+    expect(parsed().filter((l) => 'text' in l)).toEqual([]);
+
+    later = await startEmbeddedRedis({ port });
+    await waitFor('ready', async () =>
+      (await fetch(`${address}/readyz`)).status === 200 ? true : undefined,
+    );
+    expect(parsed().filter((l) => l.msg === 'Redis reachable again')).toHaveLength(1);
+
+    await later.stop();
+    await waitFor('not ready again', async () =>
+      (await fetch(`${address}/readyz`)).status === 503 ? true : undefined,
+    );
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(parsed().some((l) => l.msg === 'stopped')).toBe(true);
+  });
+});
