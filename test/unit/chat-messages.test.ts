@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { digestMessage, resolvedReply, rootMessage } from '../../src/chat/incident-message.js';
+import { type ChatMessage, plainText } from '../../src/chat/message.js';
 import { renderPlain } from '../../src/chat/plain.js';
 import { proposalMessage } from '../../src/chat/proposal-message.js';
 import { threadReply } from '../../src/chat/remediation-feed.js';
@@ -189,28 +190,39 @@ describe('proposal messages', () => {
     }
   });
 
-  it('thread replies for results and verification', () => {
+  it('thread replies for results and verification, mentioning the approvers as live mentions', () => {
     const p = proposal({ approvals: [{ userId: 'U0BOB', at: '' }] });
+    const done = threadReply({
+      type: 'job.succeeded',
+      proposal: p,
+      result: { summary: 'scaled', changed: true },
+      rollout: '4/4 ready',
+    });
+    expect(plainText(done?.summary ?? '')).toBe(
+      'Done: Deployment/normalization-service replicas 2 → 4 — scaled; 4/4 ready (approved by @U0BOB)',
+    );
+    expect(renderSlack(done as ChatMessage).text).toBe(
+      'Done: Deployment/normalization-service replicas 2 → 4 — scaled; 4/4 ready (approved by <@U0BOB>)',
+    );
     expect(
-      threadReply({
-        type: 'job.succeeded',
-        proposal: p,
-        result: { summary: 'scaled', changed: true },
-        rollout: '4/4 ready',
-      })?.summary,
-    ).toBe('Done: Deployment/normalization-service replicas 2 → 4 — scaled; 4/4 ready (approved by @U0BOB)');
-    expect(
-      threadReply({ type: 'job.failed', proposal: p, error: 'forbidden', code: undefined })?.summary,
+      plainText(
+        threadReply({ type: 'job.failed', proposal: p, error: 'forbidden', code: undefined })?.summary ?? '',
+      ),
     ).toContain('Failed:');
-    expect(
-      threadReply({
-        type: 'verification.failed',
-        proposal: p,
-        checks: [],
-        summary: 'lag still high',
-        mention: ['U0BOB'],
-      })?.summary,
-    ).toBe('Not recovered after Deployment/normalization-service replicas 2 → 4: lag still high — @U0BOB');
+    const failed = threadReply({
+      type: 'verification.failed',
+      proposal: p,
+      checks: [],
+      summary: 'lag still high <!channel>',
+      mention: ['U0BOB'],
+    });
+    expect(plainText(failed?.summary ?? '')).toBe(
+      'Not recovered after Deployment/normalization-service replicas 2 → 4: lag still high <!channel> — @U0BOB',
+    );
+    // The check's own text is data; only the mention perfbot added is live.
+    expect(renderSlack(failed as ChatMessage).text).toBe(
+      'Not recovered after Deployment/normalization-service replicas 2 → 4: lag still high &lt;!channel&gt; — <@U0BOB>',
+    );
     expect(threadReply({ type: 'job.started', proposal: p, attempt: 1 })).toBeUndefined();
   });
 });

@@ -3,7 +3,7 @@
 // 75 in a button label. Anything longer is cut with "… and N more" so a message is never
 // refused by Slack (an alert storm must still produce a valid message).
 import type { types } from '@slack/bolt';
-import type { Button, ChatMessage, Item, Part, Tone } from '../message.js';
+import type { Button, ChatMessage, Item, Part, Text, Tone } from '../message.js';
 
 export const LIMITS = {
   blocks: 50,
@@ -39,22 +39,28 @@ export function escapeMrkdwn(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
-/**
- * Neutral text names people as `@U0123ABCD` (users) and `@S0123ABCD` (user groups); in Slack
- * they become mentions. Applied after escaping, so only these exact forms turn into markup; an
- * ID has a digit, so words such as "@USA" in alert text stay words.
- */
-const MENTION = /(^|[^\w])@([UWS](?=[A-Z]*\d)[A-Z0-9]{2,})\b/g;
+/** A Slack user (U…, W…) or user-group (S…) ID; anything else is never turned into markup. */
+const SLACK_ID = /^[UWS][A-Z0-9]{2,}$/;
 
-export function md(s: string): string {
-  return escapeMrkdwn(s).replace(MENTION, (_m, pre: string, id: string) =>
-    id.startsWith('S') ? `${pre}<!subteam^${id}>` : `${pre}<@${id}>`,
-  );
+/**
+ * Text → mrkdwn. Every string is escaped, whatever it contains (`<!channel>` in an alert name
+ * stays text); only mentions perfbot put in the message itself become live.
+ */
+export function md(t: Text): string {
+  if (typeof t === 'string') return escapeMrkdwn(t);
+  return t
+    .map((s) => {
+      if (typeof s === 'string') return escapeMrkdwn(s);
+      if (!SLACK_ID.test(s.mention)) return escapeMrkdwn(`@${s.mention}`);
+      return s.mention.startsWith('S') ? `<!subteam^${s.mention}>` : `<@${s.mention}>`;
+    })
+    .join('');
 }
 
 export function renderSlack(msg: ChatMessage): SlackMessage {
   const blocks = msg.parts.flatMap(renderPart);
-  return { text: clip(msg.summary, LIMITS.fallbackText), blocks: fitBlocks(blocks) };
+  // The fallback text is mrkdwn too (and what notifications show): escaped like the blocks.
+  return { text: clip(md(msg.summary), LIMITS.fallbackText), blocks: fitBlocks(blocks) };
 }
 
 function renderPart(part: Part): Block[] {
@@ -111,8 +117,21 @@ function button(b: Button): types.Button {
 
 function itemLine(item: Item): string {
   const mark = item.tone ? `${TONE_EMOJI[item.tone]} ` : '• ';
-  const detail = item.detail ? `\n      _${md(item.detail)}_` : '';
-  return `${mark}${md(item.text)}${detail}`;
+  return `${mark}${md(item.text)}${item.detail ? `\n${detailLines(item.detail)}` : ''}`;
+}
+
+/** Every line of a detail indented and in italics, so multi-line advice keeps its shape. */
+function detailLines(detail: Text): string {
+  return md(detail)
+    .trimEnd()
+    .split('\n')
+    .map((l) => {
+      const body = l.trimEnd();
+      if (!body.trim()) return '';
+      const indent = /^\s*/.exec(body)?.[0] ?? '';
+      return `      ${indent}_${body.trim()}_`;
+    })
+    .join('\n');
 }
 
 /** As many whole items as fit in one text object, then "… and N more". */
@@ -166,9 +185,9 @@ function fitBlocks(blocks: Block[]): Block[] {
 }
 
 function safeUrl(url: string): string {
-  // Only web links; "<" "|" ">" would break Slack's link syntax.
+  // Only web links; "<" "|" ">" would break Slack's link syntax, and "&" is escaped as in all mrkdwn.
   if (!/^https?:\/\//i.test(url)) return 'about:blank';
-  return url.replace(/[<>|\s]/g, encodeURIComponent);
+  return url.replace(/[<>|\s]/g, encodeURIComponent).replace(/&/g, '&amp;');
 }
 
 export function clip(s: string, max: number): string {
