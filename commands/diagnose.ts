@@ -64,7 +64,7 @@ export interface CliIo {
   isTTY: boolean;
 }
 
-const USAGE = 'usage: perfbot diagnose <playbook|alias> [--namespace NS] [--json]';
+const USAGE = 'usage: perfbot diagnose <playbook|alias> [--namespace NS] [--json] [--verbose]';
 
 export async function diagnoseCli(
   args: string[],
@@ -74,7 +74,11 @@ export async function diagnoseCli(
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
-    options: { namespace: { type: 'string', short: 'n' }, json: { type: 'boolean', default: false } },
+    options: {
+      namespace: { type: 'string', short: 'n' },
+      json: { type: 'boolean', default: false },
+      verbose: { type: 'boolean', short: 'v', default: false },
+    },
   });
   const name = positionals[0];
   if (!name || positionals.length > 1) {
@@ -102,7 +106,14 @@ export async function diagnoseCli(
       log,
       onProgress: io.isTTY ? (r, done, total) => io.err(renderProgressLine(r, done, total)) : undefined,
     });
-    io.out(values.json ? JSON.stringify(report, null, 2) : renderReportText(report));
+    io.out(
+      values.json
+        ? JSON.stringify(report, null, 2)
+        : renderReportText(report, {
+            verbose: values.verbose,
+            moreHint: values.verbose ? undefined : '--verbose lists them',
+          }),
+    );
     return 0;
   } catch (err) {
     if (err instanceof PerfbotError) {

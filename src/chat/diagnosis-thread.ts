@@ -2,6 +2,7 @@
 // the report, a chart for each check with a time series, and the proposed remediations with
 // their Approve / Deny buttons. Used for incident threads and for `/perf diagnose`.
 import type { AuditSink } from '../audit/types.js';
+import { byStatus } from '../diagnostics/status.js';
 import type { CheckResult } from '../diagnostics/types.js';
 import { errorMessage } from '../errors.js';
 import type { Logger } from '../log.js';
@@ -12,7 +13,7 @@ import { type ChartInput, hasChartData, renderChartPng } from './chart.js';
 import { noopMessage, notProposedMessage, proposalMessage } from './proposal-message.js';
 import type { ChatRefs } from './refs.js';
 import type { DiagnosisReport } from './report.js';
-import { progressMessage, reportMessage } from './report-message.js';
+import { progressMessage, reportDetailsMessage, reportMessage } from './report-message.js';
 import type { ChatSink, MessageRef } from './sink.js';
 
 export type Diagnose = (input: {
@@ -53,8 +54,6 @@ export interface DiagnosisThreadInput {
   requester: string;
 }
 
-const SEVERITY = ['critical', 'warn', 'error', 'unknown', 'ok', 'skipped'];
-
 export async function runDiagnosisThread(
   deps: DiagnosisThreadDeps,
   input: DiagnosisThreadInput,
@@ -90,6 +89,9 @@ export async function runDiagnosisThread(
   const reported = sink.post(channel, threadTs, () => reportMessage(report));
   keep(finalProgress);
   keep(reported);
+  // The checks the report collapsed, as a second message (a renderer may not show it).
+  const details = reportDetailsMessage(report);
+  if (details) keep(sink.post(channel, threadTs, () => details));
   await deps.audit
     ?.append({
       actor: input.requester,
@@ -127,7 +129,7 @@ async function uploadCharts(
   const render = deps.renderChart ?? renderChartPng;
   const charted = report.checks
     .filter((c) => hasChartData(c.evidence?.series))
-    .sort((a, b) => SEVERITY.indexOf(a.status) - SEVERITY.indexOf(b.status))
+    .sort(byStatus)
     .slice(0, deps.maxCharts ?? 4);
   for (const c of charted) {
     try {

@@ -1,10 +1,23 @@
 // The platform-neutral result of one diagnosis: what the terminal renderer (text.ts), `--json`
 // and the Slack renderer all draw from. Plain data only (ISO dates, no class instances), so it
-// serialises to JSON and back unchanged.
+// serialises to JSON and back unchanged. Statuses are ranked by src/diagnostics/status.ts.
 import type { Diagnosis } from '../diagnostics/decide.js';
 import type { DiagnosisRun } from '../diagnostics/engine.js';
+import { statusCounts, worstStatus } from '../diagnostics/status.js';
 import type { CheckResult, CheckStatus } from '../diagnostics/types.js';
-import type { Playbook } from '../playbooks/schema.js';
+import type { DecisionNode, Playbook } from '../playbooks/schema.js';
+
+/** One bottleneck named by the decision tree, with the way down the tree that led to it. */
+export interface Finding {
+  /** The deepest holding decision node that names a bottleneck. */
+  id: string;
+  /** Bottleneck names from the top of the tree down: ["Slow processing", "S3 download is slow", "S3 throttling"]. */
+  path: string[];
+  /** The checks whose status made the path hold, top of the tree first, each once. */
+  evidenceChecks: string[];
+  /** The playbook author's words for the deepest node, when there are any. */
+  note?: string | undefined;
+}
 
 export interface DiagnosisReport {
   playbook: { id: string; title: string; runbook?: string | undefined };
@@ -15,53 +28,28 @@ export interface DiagnosisReport {
   durationMs: number;
   checks: CheckResult[];
   diagnosis: Diagnosis;
+  /** The bottlenecks as paths through the decision tree; a node above a deeper one is part of its path. */
+  findings?: Finding[] | undefined;
   /** What to look at after a fix, and when (the playbook's verification section). */
   verification: { after: string; items: string[] };
   counts: Record<CheckStatus, number>;
-  /** The worst status of any check (skipped and ok count as fine). */
+  /** The worst status of any check; "skipped" when nothing was measured. */
   status: CheckStatus;
   /** Variables that would let skipped checks run ("set PROMETHEUS_URL"), each once. */
   unconfigured: string[];
 }
 
-export const STATUSES: readonly CheckStatus[] = ['critical', 'warn', 'error', 'unknown', 'ok', 'skipped'];
-
-/** Severity for "the worst of": a critical finding outranks a check that could not run. */
-const SEVERITY: Record<CheckStatus, number> = {
-  critical: 5,
-  warn: 4,
-  error: 3,
-  unknown: 2,
-  ok: 1,
-  skipped: 0,
-};
-
-/** A run where every check was skipped is "skipped", never "ok": nothing was looked at. */
-export function worstStatus(statuses: Iterable<CheckStatus>): CheckStatus {
-  let worst: CheckStatus | undefined;
-  for (const s of statuses) if (worst === undefined || SEVERITY[s] > SEVERITY[worst]) worst = s;
-  return worst ?? 'ok';
-}
-
-export function statusCounts(checks: readonly CheckResult[]): Record<CheckStatus, number> {
-  const counts: Record<CheckStatus, number> = {
-    ok: 0,
-    warn: 0,
-    critical: 0,
-    unknown: 0,
-    skipped: 0,
-    error: 0,
-  };
-  for (const c of checks) counts[c.status]++;
-  return counts;
-}
-
 const SKIPPED_SET = /^skipped: set (.+)$/;
+
+/** The variable a skipped check asks for ("PROMETHEUS_URL"), if it is skipped for want of one. */
+export function missingVariable(c: Pick<CheckResult, 'status' | 'summary'>): string | undefined {
+  return c.status === 'skipped' ? SKIPPED_SET.exec(c.summary)?.[1] : undefined;
+}
 
 export function buildReport(playbook: Playbook, run: DiagnosisRun): DiagnosisReport {
   const unconfigured = new Set<string>();
   for (const c of run.checks) {
-    const variable = c.status === 'skipped' ? SKIPPED_SET.exec(c.summary)?.[1] : undefined;
+    const variable = missingVariable(c);
     if (variable) unconfigured.add(variable);
   }
   return {
@@ -72,9 +60,40 @@ export function buildReport(playbook: Playbook, run: DiagnosisRun): DiagnosisRep
     durationMs: run.durationMs,
     checks: run.checks,
     diagnosis: run.diagnosis,
+    findings: findings(playbook.decision, run.diagnosis),
     verification: { after: playbook.verification.after, items: playbook.verification.items },
     counts: statusCounts(run.checks),
     status: worstStatus(run.checks.map((c) => c.status)),
     unconfigured: [...unconfigured],
   };
+}
+
+/**
+ * The deepest holding bottleneck nodes, each with the holding bottleneck nodes above it. The
+ * decision tree only descends into nodes that hold, so the ancestors of a holding node held.
+ */
+export function findings(tree: readonly DecisionNode[], diagnosis: Diagnosis): Finding[] {
+  const held = new Map(diagnosis.bottlenecks.map((b) => [b.id, b]));
+  const out: Finding[] = [];
+  const visit = (nodes: readonly DecisionNode[], above: string[]): boolean => {
+    let anyHeld = false;
+    for (const node of nodes) {
+      const b = held.get(node.id);
+      const path = b ? [...above, node.id] : above;
+      const deeper = node.branches ? visit(node.branches, path) : false;
+      if (b && !deeper) {
+        const chain = path.map((id) => held.get(id)).filter((x) => x !== undefined);
+        out.push({
+          id: node.id,
+          path: chain.map((x) => x.name),
+          evidenceChecks: [...new Set(chain.flatMap((x) => x.evidenceChecks))],
+          note: b.note,
+        });
+      }
+      anyHeld ||= b !== undefined || deeper;
+    }
+    return anyHeld;
+  };
+  visit(tree, []);
+  return out;
 }

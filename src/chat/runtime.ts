@@ -28,7 +28,7 @@ import { buildReport } from './report.js';
 import type { ChatSink } from './sink.js';
 import { registerSlackHandlers } from './slack/interactions.js';
 import { createSlackRuntime, type SlackRuntime, type SlackRuntimeOptions } from './slack/runtime.js';
-import { TerminalSink } from './terminal-sink.js';
+import { TerminalSink, type TerminalSinkOptions } from './terminal-sink.js';
 
 export const TERMINAL_CHANNEL = 'terminal';
 
@@ -46,7 +46,9 @@ export interface ChatRuntimeOptions {
   /** The remediation core (src/remediation/service.ts RemediationService fits). */
   remediation?: RemediationPort | undefined;
   /** Terminal output when Slack is not configured. */
-  write?: (text: string) => void;
+  write?: TerminalSinkOptions['write'];
+  /** The terminal's in-place status line (progress); none: progress is not printed. */
+  status?: TerminalSinkOptions['status'];
   /** Where the terminal writes chart PNGs. */
   chartDir?: string | undefined;
   /** Name of this replica in the consumer groups. */
@@ -88,6 +90,7 @@ export async function createChatRuntime(o: ChatRuntimeOptions): Promise<ChatRunt
     slack?.sink ??
     new TerminalSink({
       write: o.write ?? ((t) => process.stdout.write(`${t}\n`)),
+      status: o.status,
       chartDir: o.chartDir,
       now: o.now,
     });

@@ -5,6 +5,7 @@ import type { AppDeps } from '../app.js';
 import { AuditTrail } from '../audit/trail.js';
 import { IncidentStore } from '../incidents/store.js';
 import { type ChatRuntime, type ChatRuntimeOptions, createChatRuntime } from './runtime.js';
+import { serveTerminalOutput } from './terminal-sink.js';
 
 export type AttachChatOptions = Partial<
   Omit<ChatRuntimeOptions, 'config' | 'log' | 'redis' | 'catalog' | 'now'>
@@ -23,10 +24,8 @@ export async function attachChat(app: AppDeps, options: AttachChatOptions = {}):
     metrics: app.metrics,
     audit: new AuditTrail({ redis: app.redis, log: app.log, now: app.now }),
     chartDir: '.perfbot/charts',
-    // A person at a terminal reads text; a log collector gets one JSON line per message.
-    write: process.stdout.isTTY
-      ? (text: string) => process.stdout.write(`${text}\n`)
-      : (text: string) => app.log.info({ text }, 'incident channel (terminal)'),
+    // A person at a terminal reads text and a status line; a log collector gets JSON lines.
+    ...(options.write ? {} : serveTerminalOutput(app.log)),
     ...options,
     incidents,
   });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { buildReport, worstStatus } from '../../src/chat/report.js';
+import { buildReport } from '../../src/chat/report.js';
+import { worstStatus } from '../../src/diagnostics/status.js';
 import { renderProgressLine, renderReportText } from '../../src/chat/text.js';
 import { decide } from '../../src/diagnostics/decide.js';
 import type { DiagnosisRun } from '../../src/diagnostics/engine.js';
