@@ -25,14 +25,14 @@ export class TtyScreen {
 
   /** Replaces the status line; an empty line removes it. */
   setStatus(line: string): void {
-    const next = fit(line, this.out.columns);
+    const next = fitWidth(line, this.out.columns);
     if (next === this.status) return;
     this.status = next;
     this.out.write(`${ERASE_LINE}${next}`);
   }
 }
 
-function fit(line: string, columns: number | undefined): string {
+function fitWidth(line: string, columns: number | undefined): string {
   const flat = line.replace(/\s*\n\s*/g, ' ');
   // Leave room for wide characters (emoji count as one here but take two cells).
   const max = Math.max(20, (columns ?? 80) - 4);
