@@ -5,7 +5,7 @@
 
 export interface TtyOut {
   write(chunk: string): unknown;
-  /** Terminal width; the status line is cut to fit so it never wraps (a wrapped line cannot be redrawn). */
+  /** Terminal width (0 or absent: unknown, 80 assumed); the status line is cut to fit so it never wraps (a wrapped line cannot be redrawn). */
   columns?: number | undefined;
 }
 
@@ -35,7 +35,7 @@ export class TtyScreen {
 function fitWidth(line: string, columns: number | undefined): string {
   const flat = line.replace(/\s*\n\s*/g, ' ');
   // Leave room for wide characters (emoji count as one here but take two cells).
-  const max = Math.max(20, (columns ?? 80) - 4);
+  const max = Math.max(20, (columns || 80) - 4);
   return [...flat].length > max ? `${[...flat].slice(0, max - 1).join('')}…` : flat;
 }
 
