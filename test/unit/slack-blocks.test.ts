@@ -38,6 +38,28 @@ describe('Block Kit renderer', () => {
     expect(out.text).toBe('&lt;!channel&gt; &lt;!here&gt; &lt;https://evil|click&gt; &amp; co');
   });
 
+  it("turns off Slack's automatic parsing, so a bare @here or #channel in alert text stays text", () => {
+    const { blocks } = renderSlack(
+      message(
+        's',
+        { kind: 'heading', text: '<!channel> HighLatency' },
+        text('ping @here in #general'),
+        { kind: 'fields', fields: [{ label: 'Service', value: '@channel' }] },
+        { kind: 'note', text: '@everyone' },
+      ),
+    );
+    // plain_text is never parsed; its angle brackets are swapped for look-alikes all the same.
+    expect(blocks[0]).toMatchObject({
+      type: 'header',
+      text: { type: 'plain_text', text: '‹!channel› HighLatency' },
+    });
+    expect(blocks[1]).toMatchObject({
+      text: { type: 'mrkdwn', verbatim: true, text: 'ping @here in #general' },
+    });
+    expect(blocks[2]).toMatchObject({ fields: [{ type: 'mrkdwn', verbatim: true }] });
+    expect(blocks[3]).toMatchObject({ elements: [{ type: 'mrkdwn', verbatim: true, text: '@everyone' }] });
+  });
+
   it('cuts a long list at 3,000 characters with "… and N more", counting every item', () => {
     const items = Array.from({ length: 500 }, (_, i) => `alert number ${i} on pod-${i}.example.internal`);
     const out = listText(

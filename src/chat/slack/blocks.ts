@@ -57,6 +57,22 @@ export function md(t: Text): string {
     .join('');
 }
 
+/**
+ * Header and button text is plain_text, which Slack never parses; angle brackets are still
+ * swapped for look-alikes there so that no request body carries "<!channel>" in any form.
+ */
+function plain(s: string): string {
+  return s.replace(/</g, '‹').replace(/>/g, '›');
+}
+
+/**
+ * A mrkdwn text object with `verbatim`: Slack then does none of its automatic parsing (a bare
+ * "@here" or "#channel" in alert text stays text), while perfbot's own <@U…> still work.
+ */
+function mrkdwn(text: string): { type: 'mrkdwn'; text: string; verbatim: true } {
+  return { type: 'mrkdwn', text, verbatim: true };
+}
+
 export function renderSlack(msg: ChatMessage): SlackMessage {
   const blocks = msg.parts.flatMap(renderPart);
   // The fallback text is mrkdwn too (and what notifications show): escaped like the blocks.
@@ -70,7 +86,7 @@ function renderPart(part: Part): Block[] {
       return [
         {
           type: 'header',
-          text: { type: 'plain_text', text: clip(prefix + part.text, LIMITS.header), emoji: true },
+          text: { type: 'plain_text', text: clip(prefix + plain(part.text), LIMITS.header), emoji: true },
         },
       ];
     }
@@ -84,7 +100,7 @@ function renderPart(part: Part): Block[] {
       const shown = all.slice(0, LIMITS.fields);
       const more = all.length - shown.length;
       if (more > 0) shown[shown.length - 1] = `… and ${more + 1} more`;
-      return [{ type: 'section', fields: shown.map((t) => ({ type: 'mrkdwn', text: t })) }];
+      return [{ type: 'section', fields: shown.map(mrkdwn) }];
     }
     case 'list':
       return [section(listText(part.items, part.title))];
@@ -93,7 +109,7 @@ function renderPart(part: Part): Block[] {
     case 'code':
       return [section(codeText(part.text))];
     case 'note':
-      return [{ type: 'context', elements: [{ type: 'mrkdwn', text: clip(md(part.text), LIMITS.text) }] }];
+      return [{ type: 'context', elements: [mrkdwn(clip(md(part.text), LIMITS.text))] }];
     case 'divider':
       return [{ type: 'divider' }];
     case 'actions':
@@ -101,15 +117,15 @@ function renderPart(part: Part): Block[] {
   }
 }
 
-function section(mrkdwn: string): Block {
-  return { type: 'section', text: { type: 'mrkdwn', text: clip(mrkdwn, LIMITS.text) } };
+function section(text: string): Block {
+  return { type: 'section', text: mrkdwn(clip(text, LIMITS.text)) };
 }
 
 function button(b: Button): types.Button {
   return {
     type: 'button',
     action_id: b.actionId,
-    text: { type: 'plain_text', text: clip(b.label, LIMITS.buttonLabel), emoji: true },
+    text: { type: 'plain_text', text: clip(plain(b.label), LIMITS.buttonLabel), emoji: true },
     value: b.value,
     ...(b.style ? { style: b.style } : {}),
   };
@@ -179,7 +195,7 @@ function fitBlocks(blocks: Block[]): Block[] {
   const dropped = others.length - room;
   return [
     ...others.slice(0, room),
-    { type: 'context', elements: [{ type: 'mrkdwn', text: `… and ${dropped} more` }] },
+    { type: 'context', elements: [mrkdwn(`… and ${dropped} more`)] },
     ...actions.slice(0, LIMITS.blocks - room - 1),
   ];
 }
