@@ -13,7 +13,7 @@ import { type ChartInput, hasChartData, renderChartPng } from './chart.js';
 import { noopMessage, notProposedMessage, proposalMessage } from './proposal-message.js';
 import type { ChatRefs } from './refs.js';
 import type { DiagnosisReport } from './report.js';
-import { progressMessage, reportDetailsMessage, reportMessage } from './report-message.js';
+import { chartLabels, progressMessage, reportDetailsMessage, reportMessage } from './report-message.js';
 import type { ChatSink, MessageRef } from './sink.js';
 
 export type Diagnose = (input: {
@@ -142,8 +142,7 @@ async function uploadCharts(
       keep(
         deps.sink.upload(channel, threadTs, {
           filename: `${c.checkId}.png`,
-          title: `${c.title} (${c.status})`,
-          altText: `${c.title}: ${c.summary}`,
+          ...chartLabels(c),
           data,
         }),
       );

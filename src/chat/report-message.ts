@@ -158,3 +158,15 @@ export function reportDetailsMessage(report: DiagnosisReport): ChatMessage | und
     terminal: { show: 'none' },
   };
 }
+
+/**
+ * A chart's title and alt text: the playbook's words and the value only. An upload's fields are
+ * not mrkdwn and cannot be escaped, so nothing from outside (the integration's text) goes there.
+ */
+export function chartLabels(c: CheckResult): { title: string; altText: string } {
+  const view = checkView(c, false);
+  return {
+    title: `${c.title} (${c.status})`,
+    altText: `${c.title}: ${c.value === undefined ? c.status : view.reading}`,
+  };
+}
