@@ -85,9 +85,7 @@ export function rootMessage(
   const status = resolved
     ? `resolved after ${formatAge(incident.durationMs ?? 0)}`
     : `open ${formatAge(now.getTime() - Date.parse(incident.openedAt))} · ${counterLine(incident)}`;
-  const summary = incident.alerts
-    .map((a) => a.annotations.summary ?? a.annotations.description)
-    .find(Boolean);
+  const summary = summaryOf(incident);
   const parts: Part[] = [
     heading(
       `${resolved ? 'Resolved: ' : `${severity.toUpperCase()}: `}${incident.title}`,
@@ -135,7 +133,14 @@ export function eventLine(incident: Incident, playbook: LoadedPlaybook | undefin
   const where = `${playbook ? `playbook ${playbook.id}` : 'no playbook matched'} · ${incident.id}`;
   if (incident.status === 'resolved')
     return `${TONE_MARK.ok} Resolved: ${incident.title} — after ${formatAge(incident.durationMs ?? 0)} · ${where}`;
-  return `${TONE_MARK[severityTone(severity)]} ${severity.toUpperCase()}: ${incident.title} — ${counterLine(incident)} · ${where}`;
+  const said = summaryOf(incident)?.replace(/\s+/g, ' ').trim();
+  const summary = said ? ` — ${said.length > 120 ? `${said.slice(0, 119)}…` : said}` : '';
+  return `${TONE_MARK[severityTone(severity)]} ${severity.toUpperCase()}: ${incident.title}${summary} — ${counterLine(incident)} · ${where}`;
+}
+
+/** What the alerts say about themselves: the first summary (or description). */
+function summaryOf(incident: Pick<Incident, 'alerts'>): string | undefined {
+  return incident.alerts.map((a) => a.annotations.summary ?? a.annotations.description).find(Boolean);
 }
 
 /** One root for several incidents that arrived while the channel was busy. */

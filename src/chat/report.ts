@@ -41,17 +41,15 @@ export interface DiagnosisReport {
 
 const SKIPPED_SET = /^skipped: set (.+)$/;
 
-/** The variable a skipped check asks for ("PROMETHEUS_URL"), if it is skipped for want of one. */
-export function missingVariable(c: Pick<CheckResult, 'status' | 'summary'>): string | undefined {
-  return c.status === 'skipped' ? SKIPPED_SET.exec(c.summary)?.[1] : undefined;
+/** The variables a skipped check asks for ("skipped: set A, B" → ["A", "B"]); none if it runs. */
+export function missingVariables(c: Pick<CheckResult, 'status' | 'summary'>): string[] {
+  const list = c.status === 'skipped' ? SKIPPED_SET.exec(c.summary)?.[1] : undefined;
+  return list ? list.split(/,\s*/).filter(Boolean) : [];
 }
 
 export function buildReport(playbook: Playbook, run: DiagnosisRun): DiagnosisReport {
   const unconfigured = new Set<string>();
-  for (const c of run.checks) {
-    const variable = missingVariable(c);
-    if (variable) unconfigured.add(variable);
-  }
+  for (const c of run.checks) for (const variable of missingVariables(c)) unconfigured.add(variable);
   return {
     playbook: { id: playbook.id, title: playbook.title, runbook: playbook.runbook },
     namespace: run.namespace,

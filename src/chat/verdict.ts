@@ -15,7 +15,7 @@ import {
 import type { CheckResult, CheckStatus } from '../diagnostics/types.js';
 import { formatDuration } from '../duration.js';
 import type { Advice, Remediation } from '../playbooks/schema.js';
-import { type DiagnosisReport, missingVariable } from './report.js';
+import { type DiagnosisReport, missingVariables } from './report.js';
 
 export type VerdictKind = 'bottleneck' | 'out-of-range' | 'healthy' | 'nothing-measured';
 
@@ -169,10 +169,7 @@ function restates(detail: string, value: number, unit: CheckResult['unit']): boo
 
 function toMeasure(checks: readonly CheckResult[]): { variable: string; checks: number }[] {
   const counts = new Map<string, number>();
-  for (const c of checks) {
-    const v = missingVariable(c);
-    if (v) counts.set(v, (counts.get(v) ?? 0) + 1);
-  }
+  for (const c of checks) for (const v of missingVariables(c)) counts.set(v, (counts.get(v) ?? 0) + 1);
   return [...counts].map(([variable, n]) => ({ variable, checks: n }));
 }
 

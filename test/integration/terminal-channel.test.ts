@@ -158,7 +158,12 @@ describe.skipIf(skipWithout('redis-server'))('perfbot serve, terminal as inciden
 
       expect(lines.length).toBeLessThan(60);
       expect(count(out, 'Nothing was measured: all 18 checks skipped')).toBe(1);
-      expect(count(out, 'CRITICAL: S3SentinelProcessingLatencyHigh — 1 of 1 alert firing')).toBe(1);
+      expect(
+        count(
+          out,
+          'CRITICAL: S3SentinelProcessingLatencyHigh — Processing latency exceeded threshold — 1 of 1 alert firing',
+        ),
+      ).toBe(1);
       expect(out).not.toContain('audit entry');
       expect(out).not.toMatch(/^\s+at .+:\d+:\d+\)?$/m);
       expect(out).not.toContain('Running checks');
@@ -227,7 +232,7 @@ describe.skipIf(skipWithout('redis-server'))('perfbot serve, terminal as inciden
         expect(lines.length).toBeLessThan(300);
         expect(count(out, 'Nothing was measured')).toBe(9);
         for (const [alertname] of NAMES)
-          expect(count(out, `: ${alertname} — 1 of 1 alert firing`), alertname).toBe(1);
+          expect(count(out, `: ${alertname} — ${alertname} fired — 1 of 1 alert firing`), alertname).toBe(1);
         expect(out).not.toContain('audit entry');
         expect(out).not.toMatch(/^\s+at .+:\d+:\d+\)?$/m);
         if (mode === 'pipe') for (const line of lines) expect(() => JSON.parse(line), line).not.toThrow();

@@ -124,9 +124,9 @@ describe('terminal incident channel', () => {
 
     const label = 'S3SentinelProcessingLatencyHigh (inc-abc-123)';
     expect(printed.map((p) => p.text)).toEqual([
-      '🔴 CRITICAL: S3SentinelProcessingLatencyHigh — 1 of 1 alert firing · no playbook matched · inc-abc-123',
+      '🔴 CRITICAL: S3SentinelProcessingLatencyHigh — Processing latency exceeded threshold — 1 of 1 alert firing · no playbook matched · inc-abc-123',
       `── ${label} ──\n– Nothing was measured: all 3 checks skipped\n  S3 to Sentinel (sentinel-connector) · namespace default · 3 checks in 10ms: 3 skipped\n\nTo measure, set PROMETHEUS_URL (3 checks)`,
-      '🔴 CRITICAL: S3SentinelProcessingLatencyHigh — 2 of 2 alerts firing · 1 repeat · no playbook matched · inc-abc-123',
+      '🔴 CRITICAL: S3SentinelProcessingLatencyHigh — Processing latency exceeded threshold — 2 of 2 alerts firing · 1 repeat · no playbook matched · inc-abc-123',
       '✅ Resolved: S3SentinelProcessingLatencyHigh — after 5m · no playbook matched · inc-abc-123',
     ]);
     expect(printed.every((p) => p.meta.label === label)).toBe(true);
