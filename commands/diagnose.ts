@@ -97,7 +97,14 @@ export async function diagnoseCli(
       log,
       onProgress: io.isTTY ? (r, done, total) => io.err(renderProgressLine(r, done, total)) : undefined,
     });
-    io.out(options.json ? JSON.stringify(report, null, 2) : renderReportText(report));
+    io.out(
+      options.json
+        ? JSON.stringify(report, null, 2)
+        : renderReportText(report, {
+            verbose: options.verbose,
+            moreHint: options.verbose ? undefined : '--verbose lists them',
+          }),
+    );
     return 0;
   } catch (err) {
     if (err instanceof PerfbotError) {

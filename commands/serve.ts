@@ -4,6 +4,7 @@
 // and jobs finish, then close Redis (and the embedded redis-server if we started one).
 import { createApp } from '../src/app.js';
 import { createChat } from '../src/chat/runtime.js';
+import { serveTerminalOutput } from '../src/chat/terminal-sink.js';
 import type { Config } from '../src/config.js';
 import type { Logger } from '../src/log.js';
 import { resolveRedisUrl } from '../src/redis/connect.js';
@@ -27,10 +28,8 @@ export async function serveCommand(
     dispatch,
     auditLines: (filter) => auditLines(app.audit, filter),
     chartDir: '.perfbot/charts',
-    // A person at a terminal reads text; a log collector gets one JSON line per message.
-    write: process.stdout.isTTY
-      ? (text: string) => process.stdout.write(`${text}\n`)
-      : (text: string) => log.info({ text }, 'incident channel (terminal)'),
+    // A person at a terminal reads text and a status line; a log collector gets JSON lines.
+    ...serveTerminalOutput(log),
   });
   const server = await buildServer(app, { routes: chat.routes });
   const services: Service[] = [startResponse(app), startHousekeeping(app)];

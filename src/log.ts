@@ -1,6 +1,9 @@
 // pino with secrets redacted. Log lines have a fixed message and details as fields, so the
 // redaction paths below catch secrets wherever a caller puts them.
 import pino, { type Logger } from 'pino';
+import { prettyFactory } from 'pino-pretty';
+import { ErrorCode, PerfbotError } from './errors.js';
+import { type TtyScreen, ttyScreen } from './tty.js';
 
 export type { Logger };
 
@@ -54,7 +57,27 @@ export interface LogOptions {
   /** Pretty output for people at a terminal; JSON otherwise (production, CI, pipes). */
   pretty?: boolean;
   destination?: pino.DestinationStream;
+  /** Where pretty lines go: the terminal shared with the incident channel (stdout's by default). */
+  screen?: TtyScreen | undefined;
 }
+
+/**
+ * Conditions perfbot expects and reports where people look (a check "skipped: set X", a
+ * remediation "not proposed: …"): logged at debug, whatever level the call site chose, so they
+ * never reach a terminal as warnings with stack traces.
+ */
+const EXPECTED_CONDITIONS: ReadonlySet<string> = new Set([
+  ErrorCode.BackendNotConfigured,
+  ErrorCode.GuardViolation,
+]);
+
+function isExpectedCondition(fields: unknown): boolean {
+  if (fields === null || typeof fields !== 'object' || !('err' in fields)) return false;
+  const err = (fields as { err: unknown }).err;
+  return err instanceof PerfbotError && EXPECTED_CONDITIONS.has(err.code);
+}
+
+const DEBUG = 20;
 
 export function createLogger(options: LogOptions = {}): Logger {
   const pretty = options.pretty ?? (process.stdout.isTTY === true && process.env.NODE_ENV !== 'production');
@@ -70,15 +93,47 @@ export function createLogger(options: LogOptions = {}): Logger {
       },
     },
     timestamp: pino.stdTimeFunctions.isoTime,
+    hooks: {
+      logMethod(args, method, level) {
+        if (level > DEBUG && isExpectedCondition(args[0])) {
+          (this.debug as (...a: unknown[]) => void)(...args);
+          return;
+        }
+        method.apply(this, args);
+      },
+    },
   };
   if (options.destination) return pino(base, options.destination);
-  if (pretty) {
-    return pino({
-      ...base,
-      transport: { target: 'pino-pretty', options: { colorize: true, translateTime: 'SYS:HH:MM:ss' } },
-    });
-  }
+  if (pretty) return pino(base, prettyDestination(base.level as string, options.screen ?? ttyScreen()));
   return pino(base);
+}
+
+/**
+ * One line per entry, in process (no transport thread), through the screen the incident channel
+ * also writes to. Errors show their message; their stacks only at debug and below.
+ */
+function prettyDestination(level: string, screen: TtyScreen | undefined): pino.DestinationStream {
+  const stacks = level === 'debug' || level === 'trace';
+  const prettify = prettyFactory({
+    colorize: true,
+    translateTime: 'SYS:HH:MM:ss',
+    singleLine: true,
+    ignore: stacks ? 'pid,hostname,app' : 'pid,hostname,app,err',
+    messageFormat: stacks ? undefined : (log, key) => `${log[key] ?? ''}${errorSuffix(log.err)}`,
+  });
+  return {
+    write: (line: string) => {
+      const text = prettify(line);
+      if (screen) screen.print(text.trimEnd());
+      else process.stdout.write(text);
+    },
+  };
+}
+
+function errorSuffix(err: unknown): string {
+  const message = err && typeof err === 'object' ? (err as { message?: unknown }).message : err;
+  const first = typeof message === 'string' ? message.split('\n')[0] : undefined;
+  return first ? ` — ${first}` : '';
 }
 
 /** A logger that writes nothing: the default for library code under test. */

@@ -5,7 +5,7 @@
 // Every message is drawn from the diagnosis store at render time, so a late or coalesced write
 // shows the newest state.
 
-import { bySeverity } from '../diagnostics/status.js';
+import { byStatus } from '../diagnostics/status.js';
 import type { CheckResult } from '../diagnostics/types.js';
 import type { IncidentStore } from '../incidents/store.js';
 import type { ThreadRef } from '../incidents/types.js';
@@ -21,7 +21,7 @@ import type { ChatMessage } from './message.js';
 import { noopMessage, notProposedMessage, proposalMessage } from './proposal-message.js';
 import type { ChatRefs } from './refs.js';
 import { buildReport } from './report.js';
-import { progressMessage, reportMessage } from './report-message.js';
+import { chartLabels, progressMessage, reportDetailsMessage, reportMessage } from './report-message.js';
 import type { ChatSink, MessageRef } from './sink.js';
 
 export interface DiagnosisFeedDeps {
@@ -102,6 +102,9 @@ export class DiagnosisFeed {
         if (!state?.run || !playbook) return;
         const report = buildReport(playbook, state.run);
         await sink.post(thread.channel, thread.ts, () => reportMessage(report));
+        // The checks the report collapsed, as a second message (a renderer may not show it).
+        const details = reportDetailsMessage(report);
+        if (details) await sink.post(thread.channel, thread.ts, () => details);
         // Drawing charts takes the CPU for a while: only once the report is out.
         await this.charts(state.run.checks, thread);
         return;
@@ -187,7 +190,7 @@ export class DiagnosisFeed {
     const render = this.deps.renderChart ?? renderChartPng;
     const charted = checks
       .filter((c) => hasChartData(c.evidence?.series))
-      .sort((a, b) => bySeverity(a.status, b.status))
+      .sort(byStatus)
       .slice(0, this.deps.maxCharts ?? 4);
     const uploads: Promise<void>[] = [];
     for (const c of charted) {
@@ -201,8 +204,7 @@ export class DiagnosisFeed {
         uploads.push(
           this.deps.sink.upload(thread.channel, thread.ts, {
             filename: `${c.checkId}.png`,
-            title: `${c.title} (${c.status})`,
-            altText: `${c.title}: ${c.summary}`,
+            ...chartLabels(c),
             data,
           }),
         );

@@ -11,8 +11,11 @@ import {
   type Item,
   link,
   list,
+  mention,
   note,
   type Part,
+  rich,
+  TONE_MARK,
   type Tone,
   text,
 } from './message.js';
@@ -88,9 +91,7 @@ export function rootMessage(
   const status = resolved
     ? `resolved after ${formatAge(incident.durationMs ?? 0)}`
     : `open ${formatAge(now.getTime() - Date.parse(incident.openedAt))} · ${counterLine(incident)}`;
-  const summary = incident.alerts
-    .map((a) => a.annotations.summary ?? a.annotations.description)
-    .find(Boolean);
+  const summary = summaryOf(incident);
   const parts: Part[] = [
     heading(
       `${resolved ? 'Resolved: ' : `${severity.toUpperCase()}: `}${incident.title}`,
@@ -123,7 +124,32 @@ export function rootMessage(
   return {
     summary: `${resolved ? 'Resolved' : severity.toUpperCase()}: ${incident.title} — ${status}`,
     parts,
+    terminal: { show: 'line', line: eventLine(incident, playbook), label: incidentLabel(incident) },
   };
+}
+
+/** How the terminal names an incident above its thread's messages. */
+export function incidentLabel(incident: Pick<Incident, 'id' | 'title'>): string {
+  return `${incident.title} (${incident.id})`;
+}
+
+/**
+ * The incident's state in one line, without its age: the terminal prints it when the incident
+ * opens and again only when an event changed it (an alert added, a repeat, resolution).
+ */
+export function eventLine(incident: Incident, playbook: LoadedPlaybook | undefined): string {
+  const severity = severityOf(incident);
+  const where = `${playbook ? `playbook ${playbook.id}` : 'no playbook matched'} · ${incident.id}`;
+  if (incident.status === 'resolved')
+    return `${TONE_MARK.ok} Resolved: ${incident.title} — after ${formatAge(incident.durationMs ?? 0)} · ${where}`;
+  const said = summaryOf(incident)?.replace(/\s+/g, ' ').trim();
+  const summary = said ? ` — ${said.length > 120 ? `${said.slice(0, 119)}…` : said}` : '';
+  return `${TONE_MARK[severityTone(severity)]} ${severity.toUpperCase()}: ${incident.title}${summary} — ${counterLine(incident)} · ${where}`;
+}
+
+/** What the alerts say about themselves: the first summary (or description). */
+function summaryOf(incident: Pick<Incident, 'alerts'>): string | undefined {
+  return incident.alerts.map((a) => a.annotations.summary ?? a.annotations.description).find(Boolean);
 }
 
 /** One root for several incidents that arrived while the channel was busy. */
@@ -144,8 +170,15 @@ export function digestMessage(
     };
   });
   const alerts = incidents.reduce((n, x) => n + x.incident.alertCount, 0);
+  const names = incidents.map((x) => x.incident.title);
+  const shown =
+    names.length > 5 ? `${names.slice(0, 5).join(', ')} and ${names.length - 5} more` : names.join(', ');
   return {
     summary: `${incidents.length} incidents (${open} open, ${alerts} alerts)`,
+    terminal: {
+      show: 'line',
+      line: `${TONE_MARK[open > 0 ? 'critical' : 'ok']} ${incidents.length} incidents at once (${open} open): ${shown}`,
+    },
     parts: [
       heading(`${incidents.length} incidents at once (${open} open)`, open > 0 ? 'critical' : 'ok'),
       text(
@@ -162,7 +195,8 @@ export function resolvedReply(incident: Incident): ChatMessage {
     return { summary: line, parts: [text(line, 'warn')] };
   }
   const line = `Resolved: ${incident.title} — all ${incident.alertCount} ${incident.alertCount === 1 ? 'alert' : 'alerts'} resolved after ${formatAge(incident.durationMs ?? 0)}.`;
-  return { summary: line, parts: [text(line, 'ok')] };
+  // The terminal already printed the root's "Resolved" line for this event.
+  return { summary: line, parts: [text(line, 'ok')], terminal: { show: 'none' } };
 }
 
 /** The root of a `/perf diagnose` thread: who asked, for what. */
@@ -173,12 +207,18 @@ export function manualRootMessage(input: {
   id: string;
 }): ChatMessage {
   const { playbook } = input;
+  const summary = rich`Diagnosis of ${playbook.title} in ${input.namespace}, requested by ${mention(input.requester)}`;
   return {
-    summary: `Diagnosis of ${playbook.title} in ${input.namespace}, requested by @${input.requester}`,
+    summary,
+    terminal: {
+      show: 'line',
+      line: `${TONE_MARK.info} Diagnosis of ${playbook.title} in ${input.namespace} requested by @${input.requester} · ${input.id}`,
+      label: `${playbook.title} (${input.id})`,
+    },
     parts: [
       heading(`Diagnosis: ${playbook.title}`, 'info'),
       fields({
-        'Requested by': `@${input.requester}`,
+        'Requested by': [mention(input.requester)],
         Namespace: input.namespace,
         Playbook: `${playbook.title} (${playbook.id})`,
         Checks: String(playbook.checks.length),

@@ -2,15 +2,58 @@
 // Slack renderer (src/chat/slack/blocks.ts) turns them into Block Kit and the plain renderer
 // (src/chat/plain.ts) into terminal text. Nothing here knows about Slack's limits or markup:
 // text is plain (renderers escape it), emphasis is structural (headings, labels, tones).
+// Mentions are structural too: only a `mention()` that perfbot itself put in a message becomes a
+// live @-mention; the same characters arriving in alert text stay text.
+
+/** A person or user group perfbot chose to notify: a Slack user (U…/W…) or user-group (S…) ID. */
+export interface Mention {
+  mention: string;
+}
+export type Span = string | Mention;
+/** Plain text, or plain text with perfbot's own mentions in it. */
+export type Text = string | readonly Span[];
+
+export function mention(id: string): Mention {
+  return { mention: id };
+}
+
+/**
+ * Builds a Text from a template: interpolated strings are plain text (escaped by every renderer),
+ * interpolated mentions stay mentions. `rich\`approved by ${mention('U0BOB')}\``.
+ */
+export function rich(strings: TemplateStringsArray, ...values: (string | number | Mention | Text)[]): Span[] {
+  const out: Span[] = [];
+  strings.forEach((s, i) => {
+    if (s) out.push(s);
+    if (i < values.length) {
+      const v = values[i] as string | number | Mention | Text;
+      if (typeof v === 'number') out.push(String(v));
+      else if (typeof v === 'string' || !Array.isArray(v)) out.push(v as string | Mention);
+      else out.push(...(v as readonly Span[]));
+    }
+  });
+  return out;
+}
+
+/** Mentions separated by `separator` ("@U0A, @U0B"). */
+export function mentions(ids: readonly string[], separator = ', '): Span[] {
+  return ids.flatMap((id, i) => (i === 0 ? [mention(id)] : [separator, mention(id)]));
+}
+
+/** The text as a person reads it outside Slack: mentions as @ID. */
+export function plainText(t: Text): string {
+  if (typeof t === 'string') return t;
+  return t.map((s) => (typeof s === 'string' ? s : `@${s.mention}`)).join('');
+}
 
 /** How a line should look: a status mark in Slack, a symbol in the terminal. */
 export type Tone = 'ok' | 'warn' | 'critical' | 'unknown' | 'skipped' | 'error' | 'info' | 'progress';
 
 export interface Item {
-  text: string;
+  text: Text;
   tone?: Tone | undefined;
-  /** A second, quieter line (evidence, a value against its threshold). */
-  detail?: string | undefined;
+  /** Quieter lines under the item (evidence, advice); its line breaks are kept. */
+  detail?: Text | undefined;
 }
 
 /** Only the two remediation buttons exist; their value is the proposal ID, nothing else. */
@@ -25,19 +68,34 @@ export interface Button {
 
 export type Part =
   | { kind: 'heading'; text: string; tone?: Tone | undefined }
-  | { kind: 'text'; text: string; tone?: Tone | undefined }
-  | { kind: 'fields'; fields: { label: string; value: string }[] }
+  | { kind: 'text'; text: Text; tone?: Tone | undefined }
+  | { kind: 'fields'; fields: { label: string; value: Text }[] }
   | { kind: 'list'; title?: string | undefined; items: Item[] }
   | { kind: 'link'; label: string; url: string }
   | { kind: 'code'; text: string }
-  | { kind: 'note'; text: string }
+  | { kind: 'note'; text: Text }
   | { kind: 'divider' }
   | { kind: 'actions'; buttons: Button[] };
 
+/**
+ * How a line-oriented surface (the terminal as incident channel) shows a message:
+ * - `line`: one line per incident event; an edit prints the line again only when it changed.
+ * - `progress`: a transient status, redrawn in place on a person's terminal, not shown elsewhere.
+ * - `full` (the default): the whole message once, as `text` when given (else every part); an
+ *   edit prints `line` when given.
+ * - `none`: not shown (a Slack-only companion, such as a report's full check list).
+ */
+export type TerminalView =
+  | { show: 'line'; line: string; label?: string | undefined }
+  | { show: 'progress'; line: string; done: boolean }
+  | { show: 'full'; text?: string | undefined; line?: string | undefined }
+  | { show: 'none' };
+
 export interface ChatMessage {
   /** One line: the notification text and the fallback for clients that show no blocks. */
-  summary: string;
+  summary: Text;
   parts: Part[];
+  terminal?: TerminalView | undefined;
 }
 
 export const TONE_MARK: Record<Tone, string> = {
@@ -51,7 +109,7 @@ export const TONE_MARK: Record<Tone, string> = {
   progress: '⏳',
 };
 
-export function message(summary: string, ...parts: Part[]): ChatMessage {
+export function message(summary: Text, ...parts: Part[]): ChatMessage {
   return { summary, parts };
 }
 
@@ -59,15 +117,15 @@ export function heading(text: string, tone?: Tone): Part {
   return { kind: 'heading', text, tone };
 }
 
-export function text(body: string, tone?: Tone): Part {
+export function text(body: Text, tone?: Tone): Part {
   return { kind: 'text', text: body, tone };
 }
 
-export function fields(entries: Record<string, string | undefined>): Part {
+export function fields(entries: Record<string, Text | undefined>): Part {
   return {
     kind: 'fields',
     fields: Object.entries(entries)
-      .filter((e): e is [string, string] => e[1] !== undefined && e[1] !== '')
+      .filter((e): e is [string, Text] => e[1] !== undefined && e[1] !== '' && e[1].length > 0)
       .map(([label, value]) => ({ label, value })),
   };
 }
@@ -76,7 +134,7 @@ export function list(items: (Item | string)[], title?: string): Part {
   return { kind: 'list', title, items: items.map((i) => (typeof i === 'string' ? { text: i } : i)) };
 }
 
-export function note(body: string): Part {
+export function note(body: Text): Part {
   return { kind: 'note', text: body };
 }
 

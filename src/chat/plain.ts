@@ -1,11 +1,12 @@
 // ChatMessage → terminal text: what `perfbot` prints for commands and, without Slack
-// credentials, what `perfbot serve` prints as its incident channel.
+// credentials, what `perfbot serve` prints as its incident channel. No Slack syntax: mentions
+// are @ID, links are "label: url".
 import type { ChatMessage, Item, Part } from './message.js';
-import { TONE_MARK } from './message.js';
+import { plainText, TONE_MARK } from './message.js';
 
 export function renderPlain(msg: ChatMessage): string {
   const lines = msg.parts.flatMap(renderPart);
-  return (lines.length === 0 ? [msg.summary] : lines).join('\n');
+  return (lines.length === 0 ? [plainText(msg.summary)] : lines).join('\n');
 }
 
 function renderPart(part: Part): string[] {
@@ -16,10 +17,10 @@ function renderPart(part: Part): string[] {
         '='.repeat(Math.min(72, part.text.length + 3)),
       ];
     case 'text':
-      return [`${part.tone ? `${TONE_MARK[part.tone]} ` : ''}${part.text}`];
+      return [`${part.tone ? `${TONE_MARK[part.tone]} ` : ''}${plainText(part.text)}`];
     case 'fields': {
       const width = Math.max(0, ...part.fields.map((f) => f.label.length));
-      return part.fields.map((f) => `${`${f.label}:`.padEnd(width + 1)} ${f.value}`);
+      return part.fields.map((f) => `${`${f.label}:`.padEnd(width + 1)} ${plainText(f.value)}`);
     }
     case 'list':
       return [...(part.title ? [`${part.title}:`] : []), ...part.items.flatMap(itemLines)];
@@ -28,7 +29,7 @@ function renderPart(part: Part): string[] {
     case 'code':
       return part.text.split('\n').map((l) => `    ${l}`);
     case 'note':
-      return [`  (${part.text})`];
+      return [`  (${plainText(part.text)})`];
     case 'divider':
       return ['-'.repeat(40)];
     case 'actions':
@@ -37,7 +38,16 @@ function renderPart(part: Part): string[] {
   }
 }
 
-function itemLines(item: Item): string[] {
+/** The detail keeps its author's line breaks and relative indentation, every line indented. */
+export function itemLines(item: Item): string[] {
   const mark = item.tone ? TONE_MARK[item.tone] : '-';
-  return [`  ${mark} ${item.text}`, ...(item.detail ? [`      ${item.detail}`] : [])];
+  const detail = item.detail === undefined ? [] : indentLines(plainText(item.detail), '      ');
+  return [`  ${mark} ${plainText(item.text)}`, ...detail];
+}
+
+export function indentLines(body: string, indent: string): string[] {
+  return body
+    .trimEnd()
+    .split('\n')
+    .map((l) => (l.trim() ? `${indent}${l.trimEnd()}` : ''));
 }

@@ -4,27 +4,44 @@
 // renders every later state (approved by whom, denied, expired, done), so an update is a
 // re-render of the stored proposal.
 import type { Proposal } from '../remediation/proposal.js';
-import { type ChatMessage, fields, formatAge, note, type Part, type Tone, text } from './message.js';
+import {
+  type ChatMessage,
+  fields,
+  formatAge,
+  mention,
+  mentions,
+  note,
+  type Part,
+  plainText,
+  rich,
+  type Span,
+  TONE_MARK,
+  type Tone,
+  text,
+} from './message.js';
 
-const who = (id: string): string => (id === 'system' ? 'an alert' : `@${id}`);
+/** Approvers and requesters are perfbot's own mentions (policy, Slack's signed user IDs). */
+const who = (id: string): Span => (id === 'system' ? 'an alert' : mention(id));
+const whoList = (ids: readonly string[]): Span[] =>
+  ids.flatMap((id, i) => (i === 0 ? [who(id)] : [', ', who(id)]));
 
 export function proposalMessage(p: Proposal, now: Date): ChatMessage {
   const expired =
     p.status === 'expired' || (p.status === 'pending' && Date.parse(p.expiresAt) <= now.getTime());
-  const approvers =
-    p.policy.approvers.length > 0 ? p.policy.approvers.map((a) => `@${a}`).join(', ') : 'nobody';
-  const approvedBy = p.approvals.map((a) => who(a.userId)).join(', ');
+  const approvers = p.policy.approvers.length > 0 ? mentions(p.policy.approvers) : 'nobody';
+  const approvedBy = whoList(p.approvals.map((a) => a.userId));
+  const status = statusLine(p, expired);
   const parts: Part[] = [
-    text(`${statusLine(p, expired)}`, tone(p, expired)),
+    text(status, tone(p, expired)),
     fields({
       Change: p.preview,
       Action: `${p.action} in ${p.namespace}`,
       'May approve': approvers,
-      Approvals: `${p.approvals.length} of ${p.policy.required} needed${approvedBy ? ` (${approvedBy})` : ''}${p.policy.allowSelfApproval ? '' : ' · no self-approval'}`,
+      Approvals: rich`${p.approvals.length} of ${p.policy.required} needed${approvedBy.length > 0 ? rich` (${approvedBy})` : ''}${p.policy.allowSelfApproval ? '' : ' · no self-approval'}`,
       Expires: expired
         ? `expired ${p.expiresAt}`
         : `${p.expiresAt} (in ${formatAge(Date.parse(p.expiresAt) - now.getTime())})`,
-      'Requested by': who(p.requester),
+      'Requested by': [who(p.requester)],
     }),
   ];
   for (const w of p.warnings) parts.push(note(`⚠ ${w}`));
@@ -44,31 +61,37 @@ export function proposalMessage(p: Proposal, now: Date): ChatMessage {
     });
   }
   parts.push(note(`${p.id}${p.incidentId ? ` · ${p.incidentId}` : ''}`));
-  return { summary: `${statusLine(p, expired)}: ${p.preview}`, parts };
+  const summary = rich`${status}: ${p.preview}`;
+  // The terminal prints the proposal once in full, then one line per change of state.
+  return {
+    summary,
+    parts,
+    terminal: { show: 'full', line: `${TONE_MARK[tone(p, expired)]} ${plainText(summary)}` },
+  };
 }
 
-function statusLine(p: Proposal, expired: boolean): string {
-  const by = p.decidedBy ? ` by ${who(p.decidedBy)}` : '';
+function statusLine(p: Proposal, expired: boolean): Span[] {
+  const by = p.decidedBy ? rich` by ${who(p.decidedBy)}` : '';
   const approvedBy =
-    p.approvals.length > 0 ? ` (approved by ${p.approvals.map((a) => who(a.userId)).join(', ')})` : '';
-  if (expired) return `Expired: ${p.title} — the buttons no longer work`;
+    p.approvals.length > 0 ? rich` (approved by ${whoList(p.approvals.map((a) => a.userId))})` : '';
+  if (expired) return rich`Expired: ${p.title} — the buttons no longer work`;
   switch (p.status) {
     case 'pending':
-      return `Proposed: ${p.title}`;
+      return rich`Proposed: ${p.title}`;
     case 'approved':
-      return `Approved${by}: ${p.title} — queued${approvedBy}`;
+      return rich`Approved${by}: ${p.title} — queued${approvedBy}`;
     case 'running':
-      return `Running: ${p.title}${approvedBy}`;
+      return rich`Running: ${p.title}${approvedBy}`;
     case 'succeeded':
-      return `Done: ${p.title}${approvedBy}`;
+      return rich`Done: ${p.title}${approvedBy}`;
     case 'failed':
-      return `Failed: ${p.title}${approvedBy}`;
+      return rich`Failed: ${p.title}${approvedBy}`;
     case 'denied':
-      return `Denied${by}: ${p.title}`;
+      return rich`Denied${by}: ${p.title}`;
     case 'dry-run':
-      return `Dry run: ${p.title}${approvedBy} — nothing applied`;
+      return rich`Dry run: ${p.title}${approvedBy} — nothing applied`;
     default:
-      return `${p.title}: ${p.status}`;
+      return rich`${p.title}: ${p.status}`;
   }
 }
 
@@ -83,10 +106,18 @@ function tone(p: Proposal, expired: boolean): Tone {
 /** A remediation the diagnosis named but that could not be proposed (guard rail, no back end). */
 export function notProposedMessage(title: string, reason: string): ChatMessage {
   const line = `Not proposed: ${title} — ${reason}`;
-  return { summary: line, parts: [text(line, 'warn')] };
+  return {
+    summary: line,
+    parts: [text(line, 'warn')],
+    terminal: { show: 'line', line: `${TONE_MARK.warn} ${line}` },
+  };
 }
 
 export function noopMessage(title: string, preview: string): ChatMessage {
   const line = `Nothing to do for ${title}: ${preview} (already in the desired state)`;
-  return { summary: line, parts: [text(line, 'ok')] };
+  return {
+    summary: line,
+    parts: [text(line, 'ok')],
+    terminal: { show: 'line', line: `${TONE_MARK.ok} ${line}` },
+  };
 }

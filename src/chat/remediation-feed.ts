@@ -5,8 +5,8 @@
 import type { Logger } from '../log.js';
 import type { RemediationEvent, VerifiedCheck } from '../remediation/events.js';
 import type { Proposal } from '../remediation/proposal.js';
-import type { ChatMessage, Item, Tone } from './message.js';
-import { list, text } from './message.js';
+import type { ChatMessage, Item, Text, Tone } from './message.js';
+import { list, mentions, rich, text } from './message.js';
 import { proposalMessage } from './proposal-message.js';
 import type { ChatRefs } from './refs.js';
 import type { ChatSink } from './sink.js';
@@ -42,18 +42,18 @@ export async function handleRemediationEvent(
 export function threadReply(event: RemediationEvent): ChatMessage | undefined {
   const p = event.proposal;
   const approvedBy =
-    p.approvals.length > 0 ? ` (approved by ${p.approvals.map((a) => `@${a.userId}`).join(', ')})` : '';
+    p.approvals.length > 0 ? rich` (approved by ${mentions(p.approvals.map((a) => a.userId))})` : '';
   switch (event.type) {
     case 'job.succeeded':
       return line(
-        `Done: ${p.preview} — ${event.result.summary}${event.rollout ? `; ${event.rollout}` : ''}${approvedBy}`,
+        rich`Done: ${p.preview} — ${event.result.summary}${event.rollout ? `; ${event.rollout}` : ''}${approvedBy}`,
         'ok',
       );
     case 'job.failed':
-      return line(`Failed: ${p.preview} — ${event.error}${approvedBy}`, 'error');
+      return line(rich`Failed: ${p.preview} — ${event.error}${approvedBy}`, 'error');
     case 'job.dry-run':
       return line(
-        `Dry run: ${event.preview} was approved${approvedBy} but not applied (${event.reason})`,
+        rich`Dry run: ${event.preview} was approved${approvedBy} but not applied (${event.reason})`,
         'info',
       );
     case 'verification.scheduled':
@@ -61,9 +61,9 @@ export function threadReply(event: RemediationEvent): ChatMessage | undefined {
     case 'verification.passed':
       return checksMessage(`Verified: ${event.summary}`, 'ok', event.checks);
     case 'verification.failed': {
-      const who = event.mention.map((u) => `@${u}`).join(' ');
+      const who = event.mention.length > 0 ? rich` — ${mentions(event.mention, ' ')}` : '';
       return checksMessage(
-        `Not recovered after ${p.preview}: ${event.summary}${who ? ` — ${who}` : ''}`,
+        rich`Not recovered after ${p.preview}: ${event.summary}${who}`,
         'warn',
         event.checks,
       );
@@ -76,11 +76,11 @@ export function threadReply(event: RemediationEvent): ChatMessage | undefined {
   }
 }
 
-function line(body: string, tone: Tone): ChatMessage {
+function line(body: Text, tone: Tone): ChatMessage {
   return { summary: body, parts: [text(body, tone)] };
 }
 
-function checksMessage(head: string, tone: Tone, checks: readonly VerifiedCheck[]): ChatMessage {
+function checksMessage(head: Text, tone: Tone, checks: readonly VerifiedCheck[]): ChatMessage {
   const items: Item[] = checks.map((c) => ({ text: `${c.title}: ${c.summary}`, tone: c.status }));
   return { summary: head, parts: [text(head, tone), ...(items.length > 0 ? [list(items)] : [])] };
 }

@@ -15,7 +15,7 @@ import { handleRemediationEvent } from './remediation-feed.js';
 import type { ChatSink } from './sink.js';
 import type { SlackRuntime, SlackRuntimeOptions } from './slack/runtime.js';
 import { subscribe } from './subscribe.js';
-import { TerminalSink } from './terminal-sink.js';
+import { TerminalSink, type TerminalSinkOptions } from './terminal-sink.js';
 
 export const TERMINAL_CHANNEL = 'terminal';
 
@@ -27,7 +27,9 @@ export interface ChatOptions {
   /** Lines of the audit trail for `/perf audit` (commands/audit.ts), injected likewise. */
   auditLines?: (filter: { incident?: string | undefined; limit: number }) => Promise<string[]>;
   /** Terminal output when Slack is not configured. */
-  write?: (text: string) => void;
+  write?: TerminalSinkOptions['write'];
+  /** The terminal's in-place status line (progress); none: progress is not printed. */
+  status?: TerminalSinkOptions['status'];
   /** Where the terminal writes chart PNGs. */
   chartDir?: string | undefined;
   /** Name of this replica in the consumer groups. */
@@ -65,6 +67,7 @@ export async function createChat(app: App, o: ChatOptions): Promise<ChatRuntime>
     slack?.sink ??
     new TerminalSink({
       write: o.write ?? ((t) => process.stdout.write(`${t}\n`)),
+      status: o.status,
       chartDir: o.chartDir,
       now: app.now,
     });

@@ -1,11 +1,21 @@
-// DiagnosisReport → terminal text (`perfbot diagnose`). Layout only: the numbers are formatted
-// by src/diagnostics/format.ts so the terminal and Slack say the same thing.
+// DiagnosisReport → terminal text (`perfbot diagnose`, and the report in `perfbot serve`'s
+// terminal channel). Verdict first, from the view Slack renders too (verdict.ts); numbers are
+// formatted by src/diagnostics/format.ts. No Slack syntax.
 
-import { evidenceLines, formatParams } from '../diagnostics/evidence.js';
-import { formatThresholds, formatValue } from '../diagnostics/format.js';
+import { formatParams } from '../diagnostics/evidence.js';
 import type { CheckResult, CheckStatus } from '../diagnostics/types.js';
 import { formatDuration } from '../duration.js';
-import { type DiagnosisReport, STATUSES, worstStatus } from './report.js';
+import { indentLines } from './plain.js';
+import type { DiagnosisReport } from './report.js';
+import {
+  type CheckView,
+  type FindingView,
+  plural,
+  type ReportView,
+  reportView,
+  restTally,
+  toMeasureText,
+} from './verdict.js';
 
 export const STATUS_MARK: Record<CheckStatus, string> = {
   ok: '✔',
@@ -18,20 +28,28 @@ export const STATUS_MARK: Record<CheckStatus, string> = {
 
 const TITLE_WIDTH_MAX = 44;
 
-export function renderReportText(report: DiagnosisReport): string {
-  return [
-    ...header(report),
-    '',
-    ...checkLines(report.checks),
-    '',
-    ...bottleneckLines(report),
-    ...remediationLines(report),
-    ...adviceLines(report),
-    ...verificationLines(report),
-  ]
-    .join('\n')
-    .replace(/\n{3,}/g, '\n\n')
-    .trimEnd();
+export interface ReportTextOptions {
+  /** Also list the checks that are neither evidence nor out of range (CLI `--verbose`). */
+  verbose?: boolean;
+  /** Said after the count of collapsed checks, e.g. "--verbose lists them". */
+  moreHint?: string | undefined;
+}
+
+export function renderReportText(report: DiagnosisReport, options: ReportTextOptions = {}): string {
+  const view = reportView(report);
+  const sections = [
+    [`${STATUS_MARK[view.status]} ${view.headline}`, `  ${view.context}`],
+    findingLines(view),
+    fixLines(view),
+    checkBlock('Also out of range', view.outOfRange),
+    adviceLines(view),
+    verificationLines(view, report),
+    restLines(view, options),
+  ];
+  return sections
+    .filter((s) => s.length > 0)
+    .map((s) => s.join('\n'))
+    .join('\n\n');
 }
 
 /** One line per finished check, for progress output while the run goes on. */
@@ -41,124 +59,89 @@ export function renderProgressLine(result: CheckResult, done: number, total: num
   return `[${String(done).padStart(width)}/${total}] ${STATUS_MARK[result.status]} ${result.title}${took}`;
 }
 
-function header(r: DiagnosisReport): string[] {
-  const counts = STATUSES.filter((s) => r.counts[s] > 0)
-    .map((s) => `${r.counts[s]} ${s}`)
-    .join(', ');
-  return [
-    `${r.playbook.title} (${r.playbook.id}) · namespace ${r.namespace}`,
-    `${r.startedAt} · took ${formatDuration(r.durationMs)} · ${r.checks.length} checks: ${counts}`,
-  ];
-}
-
-function checkLines(checks: readonly CheckResult[]): string[] {
-  const width = Math.min(TITLE_WIDTH_MAX, Math.max(0, ...checks.map((c) => c.title.length)));
-  const sections = new Map<string, CheckResult[]>();
-  for (const c of checks) {
-    const key = c.section ?? '';
-    sections.set(key, [...(sections.get(key) ?? []), c]);
+function findingLines(view: ReportView): string[] {
+  const [only, ...others] = view.findings;
+  if (!only) return [];
+  if (others.length === 0) {
+    const lines = only.note ? indentLines(only.note, '  ') : [];
+    return [...lines, ...checkBlock('Evidence', only.evidence)];
   }
-  const grouped = sections.size > 1 || !sections.has('');
-  const lines = ['Checks'];
-  for (const [section, members] of sections) {
-    if (grouped) lines.push(`  ${section || 'Other'}`);
-    const indent = grouped ? '    ' : '  ';
-    for (const c of members) lines.push(...checkLine(c, indent, width));
-  }
-  return lines;
+  return view.findings.flatMap((f: FindingView) => [
+    `  ${STATUS_MARK[f.status]} ${f.path.join(' → ')}`,
+    ...(f.note ? indentLines(f.note, '      ') : []),
+    ...checkLines(f.evidence, '      ', true),
+  ]);
 }
 
-function checkLine(c: CheckResult, indent: string, width: number): string[] {
-  let body: string;
-  if (c.value !== undefined) {
-    const limits = formatThresholds(c.thresholds, c.unit);
-    body = `${formatValue(c.value, c.unit)}${limits ? `  (${limits})` : ''}`;
-  } else body = c.status === 'unknown' && c.detail ? c.detail : c.summary;
-  const more = `${indent}    `;
-  // A title too long for the column keeps every word; its value moves to the next line.
-  const head = `${indent}${STATUS_MARK[c.status]} `;
-  const lines =
-    c.title.length > width
-      ? [`${head}${c.title}`, `${more}${body}`]
-      : [`${head}${c.title.padEnd(width)}  ${body}`];
-  if (c.value !== undefined && c.detail) lines.push(`${more}${c.detail}`);
-  if (c.status === 'warn' || c.status === 'critical')
-    lines.push(...evidenceLines(c.evidence, c.unit).map((l) => `${more}${l}`));
-  return lines;
-}
-
-function bottleneckLines(r: DiagnosisReport): string[] {
-  const { bottlenecks } = r.diagnosis;
-  if (bottlenecks.length === 0) return [noBottleneck(r), ''];
-  const lines = [bottlenecks.length === 1 ? 'Bottleneck' : `Bottlenecks (${bottlenecks.length})`];
-  const byId = new Map(r.checks.map((c) => [c.checkId, c]));
-  for (const b of bottlenecks) {
-    const evidence = b.evidenceChecks.map((id) => byId.get(id)).filter((c) => c !== undefined);
-    const worst = worstStatus(evidence.map((c) => c.status));
-    lines.push(`  ${STATUS_MARK[worst === 'warn' ? 'warn' : 'critical']} ${b.name}`);
-    if (b.note) lines.push(...wrap(b.note, '      '));
-    else if (evidence.length === 0) lines.push(...wrap(b.summary, '      '));
-    for (const c of evidence) lines.push(`      ${STATUS_MARK[c.status]} ${c.title}${valueText(c)}`);
-  }
-  return [...lines, ''];
-}
-
-function valueText(c: CheckResult): string {
-  return c.value === undefined ? '' : `: ${formatValue(c.value, c.unit)}`;
-}
-
-function noBottleneck(r: DiagnosisReport): string {
-  const measured = r.checks.filter((c) => c.status !== 'skipped').length;
-  if (measured === 0) {
-    const vars = r.unconfigured.length > 0 ? `: set ${r.unconfigured.join(', ')}` : '';
-    return `Nothing was measured — no back end is configured${vars}`;
-  }
-  if (r.counts.warn + r.counts.critical > 0)
-    return `No bottleneck named by the decision tree; see the checks marked ${STATUS_MARK.warn} or ${STATUS_MARK.critical}`;
-  if (r.counts.error + r.counts.unknown > 0)
-    return `No bottleneck found, but ${r.counts.error + r.counts.unknown} checks gave no answer`;
-  return 'No bottleneck found: every measured check is within its thresholds';
-}
-
-function remediationLines(r: DiagnosisReport): string[] {
-  const rems = r.diagnosis.remediations;
-  if (rems.length === 0) return [];
-  const lines = ['Proposed remediations (each runs only after approval)'];
-  rems.forEach((rem, i) => {
+function fixLines(view: ReportView): string[] {
+  if (view.fixes.length === 0) return [];
+  const lines = ['Proposed fixes (each runs only after approval)'];
+  view.fixes.forEach((rem, i) => {
     lines.push(`  ${i + 1}. ${rem.title}${rem.dryRun ? ' (dry run)' : ''}`);
     lines.push(`     ${rem.action} ${formatParams(rem.params)}`);
   });
-  return [...lines, ''];
+  return lines;
 }
 
-function adviceLines(r: DiagnosisReport): string[] {
-  const advice = r.diagnosis.advice;
-  if (advice.length === 0) return [];
-  const lines = ['Advice'];
-  for (const a of advice) lines.push(`  • ${a.title}`, ...wrap(a.text, '    '));
-  return [...lines, ''];
+function checkBlock(title: string, checks: readonly CheckView[]): string[] {
+  return checks.length === 0 ? [] : [title, ...checkLines(checks, '  ', true)];
 }
 
-function verificationLines(r: DiagnosisReport): string[] {
-  if (r.verification.items.length === 0) return [];
+function checkLines(checks: readonly CheckView[], indent: string, evidence: boolean): string[] {
+  const width = Math.min(TITLE_WIDTH_MAX, Math.max(0, ...checks.map((c) => c.title.length)));
+  const more = `${indent}    `;
+  return checks.flatMap((c) => {
+    const head = `${indent}${STATUS_MARK[c.status]} `;
+    // A title too long for the column keeps every word; its reading moves to the next line.
+    const lines =
+      c.title.length > width
+        ? [`${head}${c.title}`, `${more}${c.reading}`]
+        : [`${head}${c.title.padEnd(width)}  ${c.reading}`];
+    if (c.context) lines.push(`${more}${c.context}`);
+    if (evidence) lines.push(...c.evidence.map((l) => `${more}${l}`));
+    return lines;
+  });
+}
+
+function adviceLines(view: ReportView): string[] {
+  if (view.advice.length === 0) return [];
+  return ['Advice', ...view.advice.flatMap((a) => [`  • ${a.title}`, ...indentLines(a.text, '    ')])];
+}
+
+function verificationLines(view: ReportView, r: DiagnosisReport): string[] {
+  if (view.kind === 'nothing-measured' || r.verification.items.length === 0) return [];
   return [
     `Verify after a fix (wait ${r.verification.after})`,
     ...r.verification.items.map((i) => `  • ${i}`),
   ];
 }
 
-/** Keeps the author's line breaks, indents every line, wraps long ones at about 100 columns. */
-function wrap(text: string, indent: string, width = 100): string[] {
-  const out: string[] = [];
-  for (const para of text.trimEnd().split('\n')) {
-    let line = '';
-    for (const word of para.trim().split(/\s+/)) {
-      if (line && line.length + word.length + 1 > width - indent.length) {
-        out.push(indent + line);
-        line = word;
-      } else line = line ? `${line} ${word}` : word;
-    }
-    out.push(indent + line);
+function restLines(view: ReportView, options: ReportTextOptions): string[] {
+  const lines: string[] = [];
+  const measure = view.toMeasure.length > 0 ? `To measure, set ${toMeasureText(view.toMeasure)}` : '';
+  if (view.kind === 'nothing-measured') {
+    if (measure) lines.push(measure);
+  } else if (view.rest.length > 0 && !options.verbose) {
+    const hint = options.moreHint ? ` — ${options.moreHint}` : '';
+    lines.push(`${plural(view.rest.length, 'other check')}: ${restTally(view)}${hint}`);
+    if (measure) lines.push(measure);
+  } else if (measure) lines.push(measure);
+  if (options.verbose && view.rest.length > 0) lines.push('', ...allChecks(view.rest));
+  return lines;
+}
+
+/** The collapsed checks, grouped by the playbook's sections. */
+function allChecks(checks: readonly CheckView[]): string[] {
+  const sections = new Map<string, CheckView[]>();
+  for (const c of checks) {
+    const key = c.section ?? '';
+    sections.set(key, [...(sections.get(key) ?? []), c]);
   }
-  return out;
+  const grouped = sections.size > 1 || !sections.has('');
+  const lines = ['Other checks'];
+  for (const [section, members] of sections) {
+    if (grouped) lines.push(`  ${section || 'Other'}`);
+    lines.push(...checkLines(members, grouped ? '    ' : '  ', false));
+  }
+  return lines;
 }

@@ -1,6 +1,7 @@
 // The playbook's decision tree over check statuses → the bottleneck(s), the remediations to
 // propose and the advice that applies. Pure, so every runbook branch is a unit test.
 import type { Advice, Condition, DecisionNode, Playbook, Remediation } from '../playbooks/schema.js';
+import { isOutOfRange } from './status.js';
 import type { CheckResult, CheckStatus } from './types.js';
 
 export interface Bottleneck {
@@ -37,9 +38,7 @@ export function evaluateCondition(c: Condition, statuses: Statuses): Outcome {
   if ('check' in c) {
     const actual = statuses.get(c.check) ?? 'unknown';
     const wanted = c.status === undefined ? ['bad'] : Array.isArray(c.status) ? c.status : [c.status];
-    const holds = wanted.some(
-      (w) => w === actual || (w === 'bad' && (actual === 'warn' || actual === 'critical')),
-    );
+    const holds = wanted.some((w) => w === actual || (w === 'bad' && isOutOfRange(actual)));
     return { holds, evidence: holds ? [c.check] : [] };
   }
   if ('all' in c) {

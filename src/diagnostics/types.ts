@@ -3,8 +3,10 @@
 import type { Logger } from '../log.js';
 import type { CheckKind, CheckParams } from '../playbooks/kinds.js';
 import type { Target, Thresholds, Unit } from '../playbooks/schema.js';
+import type { CheckStatus } from './status.js';
 
-export type CheckStatus = 'ok' | 'warn' | 'critical' | 'unknown' | 'skipped' | 'error';
+/** The status model (ranking, "worst of", "nothing measured") is src/diagnostics/status.ts. */
+export type { CheckStatus };
 
 export interface SeriesPoint {
   /** epoch milliseconds */

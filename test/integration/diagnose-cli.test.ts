@@ -121,15 +121,21 @@ describe('perfbot diagnose (built CLI)', () => {
   );
 
   it(
-    'prints the text report with a mark and what to set on every check',
+    'prints the verdict first: nothing was measured, and what to set; --verbose lists every check',
     async () => {
       const text = await perfbot(['diagnose', 'sentinel'], {});
       expect(text.code).toBe(0);
-      expect(text.stdout).toMatch(/^S3 .* \(sentinel-connector\) · namespace [a-z0-9-]+\n/);
-      expect(text.stdout).toMatch(/Nothing was measured — no back end is configured: set [A-Z]/);
-      const checkLines = text.stdout.split('\n').filter((l) => /^\s+– /.test(l));
+      const [first, second] = text.stdout.split('\n');
+      expect(first).toMatch(/^– Nothing was measured: all \d+ checks skipped$/);
+      expect(second).toMatch(/^ {2}S3 .* \(sentinel-connector\) · namespace [a-z0-9-]+ · \d+ checks in /);
+      expect(text.stdout).toMatch(/To measure, set PROMETHEUS_URL \(\d+ checks\), KUBECONFIG/);
+      expect(text.stdout).not.toContain('No bottleneck');
+
+      const verbose = await perfbot(['diagnose', 'sentinel', '--verbose'], {});
+      expect(verbose.code).toBe(0);
+      const checkLines = verbose.stdout.split('\n').filter((l) => /^\s+– /.test(l));
       expect(checkLines.length).toBeGreaterThan(0);
-      expect(text.stdout.match(/skipped: set /g)?.length).toBe(checkLines.length);
+      expect(verbose.stdout.match(/skipped: set /g)?.length).toBe(checkLines.length);
     },
     CLI_TEST_MS,
   );
@@ -181,6 +187,22 @@ describe('perfbot diagnose (built CLI)', () => {
           expect(c.status, c.checkId).not.toBe('skipped');
         for (const c of report.checks.filter((c) => !c.kind.startsWith('prometheus.')))
           expect(c.status, c.checkId).toBe('skipped');
+      },
+      CLI_TEST_MS,
+    );
+
+    it(
+      'names the bottleneck on the first line and prints each value once, with unit and threshold',
+      async () => {
+        const { port } = server.address() as AddressInfo;
+        const r = await perfbot(['diagnose', 'sentinel'], { PROMETHEUS_URL: `http://127.0.0.1:${port}` });
+        expect(r.code).toBe(0);
+        expect(r.stdout.split('\n')[0]).toBe(
+          '▲ Bottleneck: Slow processing (batch time over 5s; alert over 30s) → S3 download is slow → S3 throttling (SlowDown / 5xx / rate limiter waits)',
+        );
+        expect(r.stdout).toContain('7.5 s (warn > 5 s, critical > 30 s)');
+        expect(r.stdout.split('7.5').length - 1).toBe(1);
+        expect(r.stdout).toMatch(/\d+ other checks: \d+ ok · \d+ skipped — --verbose lists them/);
       },
       CLI_TEST_MS,
     );

@@ -54,17 +54,19 @@ describe('no Slack credentials', () => {
       alertmanagerPayload({ groupKey: 'term', status: 'firing', alerts: [alert] }),
     );
     expect(fire.status).toBe(202);
-    await waitUntil(
-      () => h.printed.some((p) => p.includes('Diagnosis: S3 to Sentinel connector performance')),
-      'the report',
-      30_000,
-    );
+    await waitUntil(() => h.printed.some((p) => p.includes('Bottleneck: ')), 'the report', 30_000);
     await h.settle();
     const out = h.printed.join('\n');
-    expect(out).toContain('terminal ▸ new message');
-    expect(out).toContain('CRITICAL: S3SentinelS3DownloadLatencyHigh');
-    expect(out).toContain('S3 downloads are slow');
-    expect(out).toContain('Bottleneck: S3 throttling (SlowDown / 5xx / rate limiter waits)');
+    // One line for the incident, the verdict-first report once, no progress (not a TTY).
+    expect(h.printed[0]).toMatch(
+      /^🔴 CRITICAL: S3SentinelS3DownloadLatencyHigh — S3 downloads are slow — 1 of 1 alert firing · playbook sentinel-connector · inc-/,
+    );
+    const reports = h.printed.filter((p) => p.includes('Bottleneck: '));
+    expect(reports).toHaveLength(1);
+    expect(reports[0]).toContain(
+      '✖ Bottleneck: Slow processing (batch time over 5s; alert over 30s) → S3 download is slow → S3 throttling (SlowDown / 5xx / rate limiter waits)',
+    );
+    expect(out).not.toContain('Running checks');
     expect(out).toMatch(/chart "S3 download latency, P95 \(critical\)" \(\d+ bytes PNG\)/);
 
     const resolve = await h.alertmanager(
@@ -77,9 +79,16 @@ describe('no Slack credentials', () => {
     expect(resolve.status).toBe(202);
     await waitUntil(
       () =>
-        h.printed.some((p) => p.includes('Resolved: S3SentinelS3DownloadLatencyHigh — all 1 alert resolved')),
+        h.printed.some((p) =>
+          /^✅ Resolved: S3SentinelS3DownloadLatencyHigh — after [\dsmhd ]+ · playbook sentinel-connector · /.test(
+            p,
+          ),
+        ),
       'the resolution',
       30_000,
     );
+    await h.settle();
+    // The resolution is one line: the thread's "all alerts resolved" reply is Slack's alone.
+    expect(h.printed.filter((p) => p.includes('Resolved'))).toHaveLength(1);
   });
 });

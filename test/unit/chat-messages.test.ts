@@ -1,11 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { digestMessage, resolvedReply, rootMessage } from '../../src/chat/incident-message.js';
+import { type ChatMessage, plainText } from '../../src/chat/message.js';
 import { renderPlain } from '../../src/chat/plain.js';
 import { proposalMessage } from '../../src/chat/proposal-message.js';
 import { threadReply } from '../../src/chat/remediation-feed.js';
 import type { DiagnosisReport } from '../../src/chat/report.js';
-import { progressMessage, reportMessage } from '../../src/chat/report-message.js';
+import { progressMessage, reportDetailsMessage, reportMessage } from '../../src/chat/report-message.js';
 import { renderSlack } from '../../src/chat/slack/blocks.js';
+import { renderReportText } from '../../src/chat/text.js';
 import type { CheckResult } from '../../src/diagnostics/types.js';
 import type { Incident, IncidentAlert } from '../../src/incidents/types.js';
 import type { Proposal } from '../../src/remediation/proposal.js';
@@ -189,28 +191,39 @@ describe('proposal messages', () => {
     }
   });
 
-  it('thread replies for results and verification', () => {
+  it('thread replies for results and verification, mentioning the approvers as live mentions', () => {
     const p = proposal({ approvals: [{ userId: 'U0BOB', at: '' }] });
+    const done = threadReply({
+      type: 'job.succeeded',
+      proposal: p,
+      result: { summary: 'scaled', changed: true },
+      rollout: '4/4 ready',
+    });
+    expect(plainText(done?.summary ?? '')).toBe(
+      'Done: Deployment/normalization-service replicas 2 → 4 — scaled; 4/4 ready (approved by @U0BOB)',
+    );
+    expect(renderSlack(done as ChatMessage).text).toBe(
+      'Done: Deployment/normalization-service replicas 2 → 4 — scaled; 4/4 ready (approved by <@U0BOB>)',
+    );
     expect(
-      threadReply({
-        type: 'job.succeeded',
-        proposal: p,
-        result: { summary: 'scaled', changed: true },
-        rollout: '4/4 ready',
-      })?.summary,
-    ).toBe('Done: Deployment/normalization-service replicas 2 → 4 — scaled; 4/4 ready (approved by @U0BOB)');
-    expect(
-      threadReply({ type: 'job.failed', proposal: p, error: 'forbidden', code: undefined })?.summary,
+      plainText(
+        threadReply({ type: 'job.failed', proposal: p, error: 'forbidden', code: undefined })?.summary ?? '',
+      ),
     ).toContain('Failed:');
-    expect(
-      threadReply({
-        type: 'verification.failed',
-        proposal: p,
-        checks: [],
-        summary: 'lag still high',
-        mention: ['U0BOB'],
-      })?.summary,
-    ).toBe('Not recovered after Deployment/normalization-service replicas 2 → 4: lag still high — @U0BOB');
+    const failed = threadReply({
+      type: 'verification.failed',
+      proposal: p,
+      checks: [],
+      summary: 'lag still high <!channel>',
+      mention: ['U0BOB'],
+    });
+    expect(plainText(failed?.summary ?? '')).toBe(
+      'Not recovered after Deployment/normalization-service replicas 2 → 4: lag still high <!channel> — @U0BOB',
+    );
+    // The check's own text is data; only the mention perfbot added is live.
+    expect(renderSlack(failed as ChatMessage).text).toBe(
+      'Not recovered after Deployment/normalization-service replicas 2 → 4: lag still high &lt;!channel&gt; — <@U0BOB>',
+    );
     expect(threadReply({ type: 'job.started', proposal: p, attempt: 1 })).toBeUndefined();
   });
 });
@@ -222,7 +235,11 @@ describe('diagnosis messages', () => {
     startedAt: '2026-01-01T12:00:00.000Z',
     finishedAt: '2026-01-01T12:00:02.000Z',
     durationMs: 2000,
-    checks: [check('ok-check', 'ok', 0.05), check('bad-check', 'critical', 0.9), check('skip', 'skipped')],
+    checks: [
+      check('ok-check', 'ok', 0.05),
+      check('bad-check', 'critical', 0.9),
+      { ...check('skip', 'skipped'), summary: 'skipped: set PROMETHEUS_URL' },
+    ],
     diagnosis: {
       bottlenecks: [
         {
@@ -243,29 +260,79 @@ describe('diagnosis messages', () => {
     unconfigured: ['PROMETHEUS_URL'],
   };
 
-  it('report: bottleneck, checks worst first with value against threshold, evidence, advice', () => {
-    const text = renderPlain(reportMessage(report));
-    expect(text).toContain('🔴 Diagnosis: Pipeline');
-    expect(text).toContain('Bottleneck: Slow queries — bad-check 900 ms');
-    expect(text.indexOf('bad-check: 900 ms (warn > 100 ms, critical > 500 ms)')).toBeLessThan(
-      text.indexOf('ok-check: 50 ms'),
-    );
-    expect(text).toContain('pod=a  p95=0.9');
-    expect(text).toContain('timeout after 30s');
+  it('report: verdict first, then the evidence that decided it, advice; the rest collapsed', () => {
+    const msg = reportMessage(report);
+    const text = renderPlain(msg);
+    expect(text.split('\n')[0]).toBe('🔴 Bottleneck: Slow queries');
+    expect(text).toContain('Evidence:\n  🔴 bad-check: 900 ms (warn > 100 ms, critical > 500 ms)');
+    expect(text).toContain('      pod=a p95=0.9\n      > timeout after 30s');
     expect(text).toContain('Add an index');
-    expect(text).toContain('Skipped checks need: PROMETHEUS_URL');
+    expect(text).toContain('Verify after a fix (wait 5m)');
+    expect(text).toContain('2 other checks: 1 ok · 1 skipped — full list below');
+    expect(text).toContain('To measure, set PROMETHEUS_URL (1 check)');
+    expect(text).not.toContain('ok-check');
+    expect(plainText(msg.summary)).toBe('Pipeline: bottleneck Slow queries (1 critical, 1 ok, 1 skipped)');
+    const slack = renderSlack(msg);
+    expect(slack.blocks[0]).toMatchObject({ text: { text: ':red_circle: Bottleneck: Slow queries' } });
+    // The terminal prints the same text as `perfbot diagnose`.
+    expect(msg.terminal).toEqual({ show: 'full', text: renderReportText(report) });
   });
 
-  it('progress: finished checks with marks, the rest running', () => {
+  it('report details: every collapsed check with its value, for Slack only', () => {
+    const details = reportDetailsMessage(report) as ChatMessage;
+    const text = renderPlain(details);
+    expect(text).toContain('The other 2 checks of Pipeline (1 shown in the report above)');
+    expect(text).toContain('✅ ok-check: 50 ms (warn > 100 ms, critical > 500 ms)');
+    expect(text).toContain('⏭️ skip: skipped: set PROMETHEUS_URL');
+    expect(details.terminal).toEqual({ show: 'none' });
+  });
+
+  it('report: nothing measured is never a green verdict, and has no second message', () => {
+    const skipped: DiagnosisReport = {
+      ...report,
+      checks: report.checks.map((c) => ({
+        ...c,
+        status: 'skipped',
+        value: undefined,
+        summary: 'skipped: set KUBECONFIG',
+      })),
+      diagnosis: { bottlenecks: [], remediations: [], advice: report.diagnosis.advice },
+      counts: { ok: 0, warn: 0, critical: 0, unknown: 0, skipped: 3, error: 0 },
+      status: 'skipped',
+    };
+    const slack = renderSlack(reportMessage(skipped));
+    const all = JSON.stringify(slack);
+    expect(slack.blocks[0]).toMatchObject({
+      text: { text: ':fast_forward: Nothing was measured: all 3 checks skipped' },
+    });
+    expect(all).toContain('To measure, set KUBECONFIG (3 checks)');
+    for (const absent of ['No bottleneck', ':large_green_circle:', 'Add an index', 'Verify after'])
+      expect(all).not.toContain(absent);
+    expect(slack.text).toBe('Pipeline: nothing was measured: all 3 checks skipped (3 skipped)');
+    expect(reportDetailsMessage(skipped)).toBeUndefined();
+  });
+
+  it('progress: one line with what is done, what is still running; a status line for the terminal', () => {
+    const checks = report.checks.map((c) => ({ id: c.checkId, title: c.title }));
     const msg = progressMessage({
       playbookTitle: 'Pipeline',
       namespace: 'ns',
-      checks: report.checks.map((c) => ({ id: c.checkId, title: c.title })),
+      checks,
       done: [report.checks[1] as CheckResult],
     });
     expect(msg.summary).toBe('Diagnosing Pipeline in ns: 1/3 checks');
-    const text = renderPlain(msg);
-    expect(text).toContain('⏳ ok-check: running…');
-    expect(text).toContain('🔴 bad-check: 900 ms');
+    expect(renderPlain(msg)).toBe(
+      '⏳ Running checks for Pipeline in ns: 1/3 done — 1 critical\n  (still running: ok-check, skip)',
+    );
+    expect(msg.terminal).toEqual({
+      show: 'progress',
+      line: 'Pipeline in ns: 1/3 checks (1 critical)',
+      done: false,
+    });
+    const done = progressMessage({ playbookTitle: 'Pipeline', namespace: 'ns', checks, done: report.checks });
+    expect(renderPlain(done)).toBe(
+      '✅ Checks finished for Pipeline in ns: 3/3 — 1 critical · 1 ok · 1 skipped',
+    );
+    expect(done.terminal).toMatchObject({ show: 'progress', done: true });
   });
 });

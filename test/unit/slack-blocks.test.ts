@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { list, message, text } from '../../src/chat/message.js';
+import { list, mention, message, rich, text } from '../../src/chat/message.js';
 import { LIMITS, listText, md, renderSlack } from '../../src/chat/slack/blocks.js';
 
 type AnyBlock = {
@@ -18,15 +18,46 @@ function texts(blocks: unknown[]): string[] {
 }
 
 describe('Block Kit renderer', () => {
-  it('escapes Slack control characters and turns @U…/@S… IDs into mentions', () => {
+  it('escapes Slack control characters; only mentions perfbot made are live', () => {
     expect(md('a < b & c > d')).toBe('a &lt; b &amp; c &gt; d');
-    expect(md('approved by @U0ALICE, ask @S0ONCALL')).toBe('approved by <@U0ALICE>, ask <!subteam^S0ONCALL>');
-    expect(md('mail x@U0ALICE.com')).toBe('mail x@U0ALICE.com');
-    expect(md('@USA and @U0B')).toBe('@USA and <@U0B>');
-    // An injected link or broadcast in alert text stays text.
-    expect(renderSlack(message('s', text('<!channel> <https://evil|click>'))).blocks[0]).toMatchObject({
-      text: { text: '&lt;!channel&gt; &lt;https://evil|click&gt;' },
+    expect(md(rich`approved by ${mention('U0ALICE')}, ask ${mention('S0ONCALL')}`)).toBe(
+      'approved by <@U0ALICE>, ask <!subteam^S0ONCALL>',
+    );
+    // "@U0ALICE" typed into alert text is not a mention; neither is an escaped <@U…>.
+    expect(md('ping @U0ALICE and <@U0ALICE> <!subteam^S0ONCALL>')).toBe(
+      'ping @U0ALICE and &lt;@U0ALICE&gt; &lt;!subteam^S0ONCALL&gt;',
+    );
+    // A mention whose ID is not a Slack ID stays text.
+    expect(md([mention('U0A><!channel')])).toBe('@U0A&gt;&lt;!channel');
+    // An injected link or broadcast in alert text stays text, in the blocks and the fallback text.
+    const hostile = '<!channel> <!here> <https://evil|click> & co';
+    const out = renderSlack(message(hostile, text(hostile)));
+    expect(out.blocks[0]).toMatchObject({
+      text: { text: '&lt;!channel&gt; &lt;!here&gt; &lt;https://evil|click&gt; &amp; co' },
     });
+    expect(out.text).toBe('&lt;!channel&gt; &lt;!here&gt; &lt;https://evil|click&gt; &amp; co');
+  });
+
+  it("turns off Slack's automatic parsing, so a bare @here or #channel in alert text stays text", () => {
+    const { blocks } = renderSlack(
+      message(
+        's',
+        { kind: 'heading', text: '<!channel> HighLatency' },
+        text('ping @here in #general'),
+        { kind: 'fields', fields: [{ label: 'Service', value: '@channel' }] },
+        { kind: 'note', text: '@everyone' },
+      ),
+    );
+    // plain_text is never parsed; its angle brackets are swapped for look-alikes all the same.
+    expect(blocks[0]).toMatchObject({
+      type: 'header',
+      text: { type: 'plain_text', text: '‹!channel› HighLatency' },
+    });
+    expect(blocks[1]).toMatchObject({
+      text: { type: 'mrkdwn', verbatim: true, text: 'ping @here in #general' },
+    });
+    expect(blocks[2]).toMatchObject({ fields: [{ type: 'mrkdwn', verbatim: true }] });
+    expect(blocks[3]).toMatchObject({ elements: [{ type: 'mrkdwn', verbatim: true, text: '@everyone' }] });
   });
 
   it('cuts a long list at 3,000 characters with "… and N more", counting every item', () => {

@@ -3,7 +3,7 @@
 // 75 in a button label. Anything longer is cut with "… and N more" so a message is never
 // refused by Slack (an alert storm must still produce a valid message).
 import type { types } from '@slack/bolt';
-import type { Button, ChatMessage, Item, Part, Tone } from '../message.js';
+import type { Button, ChatMessage, Item, Part, Text, Tone } from '../message.js';
 
 export const LIMITS = {
   blocks: 50,
@@ -39,22 +39,44 @@ export function escapeMrkdwn(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
-/**
- * Neutral text names people as `@U0123ABCD` (users) and `@S0123ABCD` (user groups); in Slack
- * they become mentions. Applied after escaping, so only these exact forms turn into markup; an
- * ID has a digit, so words such as "@USA" in alert text stay words.
- */
-const MENTION = /(^|[^\w])@([UWS](?=[A-Z]*\d)[A-Z0-9]{2,})\b/g;
+/** A Slack user (U…, W…) or user-group (S…) ID; anything else is never turned into markup. */
+const SLACK_ID = /^[UWS][A-Z0-9]{2,}$/;
 
-export function md(s: string): string {
-  return escapeMrkdwn(s).replace(MENTION, (_m, pre: string, id: string) =>
-    id.startsWith('S') ? `${pre}<!subteam^${id}>` : `${pre}<@${id}>`,
-  );
+/**
+ * Text → mrkdwn. Every string is escaped, whatever it contains (`<!channel>` in an alert name
+ * stays text); only mentions perfbot put in the message itself become live.
+ */
+export function md(t: Text): string {
+  if (typeof t === 'string') return escapeMrkdwn(t);
+  return t
+    .map((s) => {
+      if (typeof s === 'string') return escapeMrkdwn(s);
+      if (!SLACK_ID.test(s.mention)) return escapeMrkdwn(`@${s.mention}`);
+      return s.mention.startsWith('S') ? `<!subteam^${s.mention}>` : `<@${s.mention}>`;
+    })
+    .join('');
+}
+
+/**
+ * Header and button text is plain_text, which Slack never parses; angle brackets are still
+ * swapped for look-alikes there so that no request body carries "<!channel>" in any form.
+ */
+function plain(s: string): string {
+  return s.replace(/</g, '‹').replace(/>/g, '›');
+}
+
+/**
+ * A mrkdwn text object with `verbatim`: Slack then does none of its automatic parsing (a bare
+ * "@here" or "#channel" in alert text stays text), while perfbot's own <@U…> still work.
+ */
+function mrkdwn(text: string): { type: 'mrkdwn'; text: string; verbatim: true } {
+  return { type: 'mrkdwn', text, verbatim: true };
 }
 
 export function renderSlack(msg: ChatMessage): SlackMessage {
   const blocks = msg.parts.flatMap(renderPart);
-  return { text: clip(msg.summary, LIMITS.fallbackText), blocks: fitBlocks(blocks) };
+  // The fallback text is mrkdwn too (and what notifications show): escaped like the blocks.
+  return { text: clip(md(msg.summary), LIMITS.fallbackText), blocks: fitBlocks(blocks) };
 }
 
 function renderPart(part: Part): Block[] {
@@ -64,7 +86,7 @@ function renderPart(part: Part): Block[] {
       return [
         {
           type: 'header',
-          text: { type: 'plain_text', text: clip(prefix + part.text, LIMITS.header), emoji: true },
+          text: { type: 'plain_text', text: clip(prefix + plain(part.text), LIMITS.header), emoji: true },
         },
       ];
     }
@@ -78,7 +100,7 @@ function renderPart(part: Part): Block[] {
       const shown = all.slice(0, LIMITS.fields);
       const more = all.length - shown.length;
       if (more > 0) shown[shown.length - 1] = `… and ${more + 1} more`;
-      return [{ type: 'section', fields: shown.map((t) => ({ type: 'mrkdwn', text: t })) }];
+      return [{ type: 'section', fields: shown.map(mrkdwn) }];
     }
     case 'list':
       return [section(listText(part.items, part.title))];
@@ -87,7 +109,7 @@ function renderPart(part: Part): Block[] {
     case 'code':
       return [section(codeText(part.text))];
     case 'note':
-      return [{ type: 'context', elements: [{ type: 'mrkdwn', text: clip(md(part.text), LIMITS.text) }] }];
+      return [{ type: 'context', elements: [mrkdwn(clip(md(part.text), LIMITS.text))] }];
     case 'divider':
       return [{ type: 'divider' }];
     case 'actions':
@@ -95,15 +117,15 @@ function renderPart(part: Part): Block[] {
   }
 }
 
-function section(mrkdwn: string): Block {
-  return { type: 'section', text: { type: 'mrkdwn', text: clip(mrkdwn, LIMITS.text) } };
+function section(text: string): Block {
+  return { type: 'section', text: mrkdwn(clip(text, LIMITS.text)) };
 }
 
 function button(b: Button): types.Button {
   return {
     type: 'button',
     action_id: b.actionId,
-    text: { type: 'plain_text', text: clip(b.label, LIMITS.buttonLabel), emoji: true },
+    text: { type: 'plain_text', text: clip(plain(b.label), LIMITS.buttonLabel), emoji: true },
     value: b.value,
     ...(b.style ? { style: b.style } : {}),
   };
@@ -111,8 +133,21 @@ function button(b: Button): types.Button {
 
 function itemLine(item: Item): string {
   const mark = item.tone ? `${TONE_EMOJI[item.tone]} ` : '• ';
-  const detail = item.detail ? `\n      _${md(item.detail)}_` : '';
-  return `${mark}${md(item.text)}${detail}`;
+  return `${mark}${md(item.text)}${item.detail ? `\n${detailLines(item.detail)}` : ''}`;
+}
+
+/** Every line of a detail indented and in italics, so multi-line advice keeps its shape. */
+function detailLines(detail: Text): string {
+  return md(detail)
+    .trimEnd()
+    .split('\n')
+    .map((l) => {
+      const body = l.trimEnd();
+      if (!body.trim()) return '';
+      const indent = /^\s*/.exec(body)?.[0] ?? '';
+      return `      ${indent}_${body.trim()}_`;
+    })
+    .join('\n');
 }
 
 /** As many whole items as fit in one text object, then "… and N more". */
@@ -160,15 +195,15 @@ function fitBlocks(blocks: Block[]): Block[] {
   const dropped = others.length - room;
   return [
     ...others.slice(0, room),
-    { type: 'context', elements: [{ type: 'mrkdwn', text: `… and ${dropped} more` }] },
+    { type: 'context', elements: [mrkdwn(`… and ${dropped} more`)] },
     ...actions.slice(0, LIMITS.blocks - room - 1),
   ];
 }
 
 function safeUrl(url: string): string {
-  // Only web links; "<" "|" ">" would break Slack's link syntax.
+  // Only web links; "<" "|" ">" would break Slack's link syntax, and "&" is escaped as in all mrkdwn.
   if (!/^https?:\/\//i.test(url)) return 'about:blank';
-  return url.replace(/[<>|\s]/g, encodeURIComponent);
+  return url.replace(/[<>|\s]/g, encodeURIComponent).replace(/&/g, '&amp;');
 }
 
 export function clip(s: string, max: number): string {
