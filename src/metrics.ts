@@ -10,6 +10,8 @@ export interface Metrics {
   checksRun: Counter<'kind' | 'status'>;
   checkDuration: Histogram<'kind'>;
   remediationJobs: Counter<'action' | 'outcome'>;
+  /** Every Slack Web API call perfbot makes, by method and outcome (ok, ratelimited, http_5xx, …). */
+  slackApiCalls: Counter<'method' | 'outcome'>;
 }
 
 export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metrics {
@@ -52,6 +54,12 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
       name: 'perfbot_remediation_jobs_total',
       help: 'Remediation jobs by outcome',
       labelNames: ['action', 'outcome'],
+      registers: [registry],
+    }),
+    slackApiCalls: new Counter({
+      name: 'perfbot_slack_api_calls_total',
+      help: 'Slack Web API calls by method and outcome (ok, ratelimited, http_5xx, http_4xx, timeout, network_error, or the Slack error code)',
+      labelNames: ['method', 'outcome'],
       registers: [registry],
     }),
   };
