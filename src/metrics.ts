@@ -58,7 +58,7 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     }),
     slackApiCalls: new Counter({
       name: 'perfbot_slack_api_calls_total',
-      help: 'Slack Web API calls by method and outcome (ok, ratelimited, http_5xx, http_4xx, timeout, network_error, or the Slack error code)',
+      help: 'Slack Web API calls by method and outcome (ok, ratelimited, http_5xx, http_4xx, timeout, network_error, slack_error)',
       labelNames: ['method', 'outcome'],
       registers: [registry],
     }),

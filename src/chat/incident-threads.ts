@@ -221,10 +221,13 @@ export class IncidentThreads {
       requester,
     }).catch(async (err: unknown) => {
       this.deps.log.error({ err, incident: incidentId }, 'diagnosis failed');
-      await this.deps.sink.post(thread.channel, thread.ts, () => ({
-        summary: `Diagnosis failed: ${errorMessage(err)}`,
-        parts: [{ kind: 'text', text: `Diagnosis failed: ${errorMessage(err)}`, tone: 'error' }],
-      }));
+      await this.deps.sink
+        .post(thread.channel, thread.ts, () => ({
+          summary: `Diagnosis failed: ${errorMessage(err)}`,
+          parts: [{ kind: 'text', text: `Diagnosis failed: ${errorMessage(err)}`, tone: 'error' }],
+        }))
+        // Slack may refuse this too; a rejection here would be unhandled (and end the process).
+        .catch((e: unknown) => this.deps.log.error({ err: e, incident: incidentId }, 'diagnosis failure not posted'));
     });
   }
 

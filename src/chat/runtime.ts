@@ -27,7 +27,7 @@ import { handleRemediationEvent } from './remediation-feed.js';
 import { buildReport } from './report.js';
 import type { ChatSink } from './sink.js';
 import { registerSlackHandlers } from './slack/interactions.js';
-import { createSlackRuntime, type SlackRuntime, type SlackRuntimeOptions } from './slack/runtime.js';
+import { createSlackRuntime, type SlackRuntime, type SlackRuntimeTuning } from './slack/runtime.js';
 import { TerminalSink } from './terminal-sink.js';
 
 export const TERMINAL_CHANNEL = 'terminal';
@@ -51,7 +51,7 @@ export interface ChatRuntimeOptions {
   chartDir?: string | undefined;
   /** Name of this replica in the consumer groups. */
   consumer?: string;
-  slack?: Pick<SlackRuntimeOptions, 'retryConfig' | 'queue' | 'nowMs'>;
+  slack?: SlackRuntimeTuning;
   /** Check implementations (tests and the benchmark pass fakes); the registry by default. */
   checks?: Partial<Record<CheckKind, AnyCheckDefinition>>;
   diagnosisDeadlineMs?: number;
@@ -82,7 +82,14 @@ export async function createChatRuntime(o: ChatRuntimeOptions): Promise<ChatRunt
   const refs = new ChatRefs(o.redis, prefix);
   const slackConfigured = o.config.slack.botToken !== undefined;
   const slack = slackConfigured
-    ? await createSlackRuntime({ slack: o.config.slack, log: o.log, ...o.slack })
+    ? await createSlackRuntime({
+        slack: o.config.slack,
+        log: o.log,
+        metrics: o.metrics,
+        redis: o.redis,
+        prefix,
+        ...o.slack,
+      })
     : undefined;
   const sink: ChatSink =
     slack?.sink ??
@@ -217,9 +224,10 @@ export async function createChatRuntime(o: ChatRuntimeOptions): Promise<ChatRunt
     },
     stop: async () => {
       abort.abort();
-      await Promise.allSettled(loops);
+      // Slack first: what it has not taken within its grace period is refused, so neither an
+      // event handler nor a thread waits forever on a Slack that does not answer.
+      await Promise.all([Promise.allSettled(loops), slack?.stop()]);
       await threads.idle();
-      await slack?.stop();
     },
   };
 }
