@@ -117,7 +117,10 @@ export class SlackAvailability {
       this.up(await this.o.check());
     } catch (err) {
       this.failedChecks++;
-      this.o.log.debug({ reason: reasonOf(err), failedChecks: this.failedChecks }, 'slack: still unavailable');
+      this.o.log.debug(
+        { reason: reasonOf(err), failedChecks: this.failedChecks },
+        'slack: still unavailable',
+      );
       this.schedule();
     }
   }

@@ -344,7 +344,10 @@ export class ChannelQueue {
     const rejectAll = (e: unknown) => {
       for (const p of group) for (const w of p.waiters) w.reject(e);
     };
-    if (this.closed || verdict.kind === 'fail') return rejectAll(err);
+    if (this.closed || verdict.kind === 'fail') {
+      rejectAll(err);
+      return;
+    }
     if (verdict.kind === 'unavailable') {
       lane.pending.unshift(...group);
       this.held = true;

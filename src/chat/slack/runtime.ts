@@ -70,8 +70,17 @@ export async function createSlackRuntime(options: SlackRuntimeOptions): Promise<
   const timeout = options.callTimeoutMs ?? 10_000;
   const fetched = (failureLevel: 'warn' | 'debug') =>
     instrumentedFetch({ apiUrl: slack.apiUrl, log, metrics: options.metrics, failureLevel });
-  const base: webApi.WebClientOptions = { slackApiUrl: slack.apiUrl, logger, fetch: fetched('warn'), timeout };
-  const once: webApi.WebClientOptions = { ...base, retryConfig: { retries: 0 }, rejectRateLimitedCalls: true };
+  const base: webApi.WebClientOptions = {
+    slackApiUrl: slack.apiUrl,
+    logger,
+    fetch: fetched('warn'),
+    timeout,
+  };
+  const once: webApi.WebClientOptions = {
+    ...base,
+    retryConfig: { retries: 0 },
+    rejectRateLimitedCalls: true,
+  };
 
   const queueOptions = options.queue ?? {};
   const sink = new SlackSink({
@@ -174,7 +183,8 @@ export async function createSlackRuntime(options: SlackRuntimeOptions): Promise<
       stopped = true;
       availability.stop();
       await sink.close(options.closeGraceMs ?? 5000);
-      if (socket) await app.stop().catch((err: unknown) => log.warn({ err }, 'slack: Socket Mode stop failed'));
+      if (socket)
+        await app.stop().catch((err: unknown) => log.warn({ err }, 'slack: Socket Mode stop failed'));
     },
   };
 }

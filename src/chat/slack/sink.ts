@@ -166,7 +166,10 @@ export class SlackSink implements ChatSink {
   async close(graceMs: number): Promise<void> {
     const dropped = await this.queue.close(graceMs);
     if (dropped > 0)
-      this.log.warn({ dropped, graceMs }, 'slack: shutting down with messages not sent (Slack did not take them)');
+      this.log.warn(
+        { dropped, graceMs },
+        'slack: shutting down with messages not sent (Slack did not take them)',
+      );
   }
 
   link(ref: MessageRef): string {
@@ -202,7 +205,8 @@ export class SlackSink implements ChatSink {
           );
       }
       const found = u.found;
-      if (found) for (const i of u.items) if (wanted.has(i)) settled.set(i as T, { ref: found, shared: u.total });
+      if (found)
+        for (const i of u.items) if (wanted.has(i)) settled.set(i as T, { ref: found, shared: u.total });
       // Items beyond this batch (more waiting than one digest takes) keep the answer for later.
       u.items = found ? u.items.filter((i) => !wanted.has(i)) : [];
       if (u.items.length === 0) list.splice(list.indexOf(u), 1);
