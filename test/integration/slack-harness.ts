@@ -7,6 +7,7 @@ import { type AppDeps, createApp } from '../../src/app.js';
 import { AuditTrail } from '../../src/audit/trail.js';
 import type { ChatRuntime } from '../../src/chat/runtime.js';
 import type { ChannelQueueOptions } from '../../src/chat/slack/channel-queue.js';
+import type { SlackRuntimeTuning } from '../../src/chat/slack/runtime.js';
 import { type AttachChatOptions, attachChat } from '../../src/chat/wire.js';
 import { loadConfig } from '../../src/config.js';
 import type { BackendName, Measurement } from '../../src/diagnostics/types.js';
@@ -42,6 +43,10 @@ export interface HarnessOptions {
   /** Without Slack credentials: the terminal is the incident channel. */
   terminal?: boolean;
   log?: Logger;
+  /** The HTTP server's request timeout (slow-loris tests shorten it). */
+  requestTimeoutMs?: number;
+  /** More Slack runtime tuning (re-check interval, retry policy, Socket Mode timings). */
+  slack?: SlackRuntimeTuning;
 }
 
 export interface Harness {
@@ -108,9 +113,9 @@ export async function startHarness(o: HarnessOptions = {}): Promise<Harness> {
     chartDir: undefined,
     remediation: o.remediation?.({ app, prefix, audit }),
     // Fast retries after a 429 so tests do not wait Slack's real schedule.
-    slack: { retryConfig: { retries: 5, minTimeout: 50, maxTimeout: 200 }, queue: o.queue },
+    slack: { retryConfig: { retries: 5, minTimeout: 50, maxTimeout: 200 }, queue: o.queue, ...o.slack },
   });
-  const server = await buildServer(app);
+  const server = await buildServer(app, { requestTimeoutMs: o.requestTimeoutMs });
   const url = await server.listen({ port: 0, host: '127.0.0.1' });
   await chat.start();
 
