@@ -227,7 +227,9 @@ export class IncidentThreads {
           parts: [{ kind: 'text', text: `Diagnosis failed: ${errorMessage(err)}`, tone: 'error' }],
         }))
         // Slack may refuse this too; a rejection here would be unhandled (and end the process).
-        .catch((e: unknown) => this.deps.log.error({ err: e, incident: incidentId }, 'diagnosis failure not posted'));
+        .catch((e: unknown) =>
+          this.deps.log.error({ err: e, incident: incidentId }, 'diagnosis failure not posted'),
+        );
     });
   }
 

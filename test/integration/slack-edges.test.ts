@@ -38,7 +38,12 @@ describe('malformed signed Slack bodies', () => {
     ['payload that is not JSON', form({ payload: '{"type":' }), undefined, 'payload'],
     ['payload that is a number', form({ payload: '42' }), undefined, 'payload'],
     ['block_actions without user', form({ payload: JSON.stringify(withoutUser) }), undefined, 'payload.user'],
-    ['block_actions without actions', form({ payload: JSON.stringify(noActions) }), undefined, 'payload.actions'],
+    [
+      'block_actions without actions',
+      form({ payload: JSON.stringify(noActions) }),
+      undefined,
+      'payload.actions',
+    ],
     [
       'view_submission without view',
       form({ payload: JSON.stringify({ type: 'view_submission', user: { id: 'U1' } }) }),
@@ -46,7 +51,12 @@ describe('malformed signed Slack bodies', () => {
       'payload.view',
     ],
     ['a form that is no command', form({ hello: 'world' }), undefined, 'command'],
-    ['a command without user_id', form({ command: '/perf', channel_id: 'C1', text: 'help' }), undefined, 'user_id'],
+    [
+      'a command without user_id',
+      form({ command: '/perf', channel_id: 'C1', text: 'help' }),
+      undefined,
+      'user_id',
+    ],
     ['JSON garbage', '{{{{', 'application/json', '(body)'],
     ['JSON array', '[1,2]', 'application/json', '(body)'],
     ['event_callback without event', '{"type":"event_callback"}', 'application/json', 'event'],

@@ -59,6 +59,8 @@ describe('slow-loris', () => {
       // Either a 408 or a plain close; never a 500 or an internal message.
       if (r.answer) expect(r.answer).toMatch(/^HTTP\/1\.1 408/);
     }
-    console.log(`slow-loris: sockets closed after ${results.map((r) => r.closedAfterMs).join(', ')} ms (timeout ${TIMEOUT_MS} ms)`);
+    console.log(
+      `slow-loris: sockets closed after ${results.map((r) => r.closedAfterMs).join(', ')} ms (timeout ${TIMEOUT_MS} ms)`,
+    );
   });
 });

@@ -66,6 +66,8 @@ export interface ChannelQueueOptions {
   /** Slack is unusable (the verdict said so): the queue is now held. */
   onUnavailable?: (reason: string) => void;
   onGiveUp?: (g: GiveUp) => void;
+  /** A call failed and will be tried again after `delayMs`. */
+  onRetry?: (r: { channel: string; delayMs: number; attempts: number; reason: string }) => void;
 }
 
 export class SlackGaveUpError extends Error {
@@ -317,8 +319,11 @@ export class ChannelQueue {
     // Calls may have arrived while the budget answered; the token goes to the most urgent.
     const chosen = this.pick(lane, this.now());
     const index = 'index' in chosen ? chosen.index : first.index;
-    const [head] = lane.pending.splice(index, 1) as [Pending];
-    const group = head.batch === undefined ? [head] : [head, ...this.takeBatch(lane, head.batch)];
+    const picked = lane.pending[index] as Pending;
+    // A batch takes its waiting items oldest first (those back from a failed post included).
+    const group =
+      picked.batch === undefined ? lane.pending.splice(index, 1) : this.takeBatch(lane, picked.batch);
+    const head = group[0] as Pending;
     this.executed++;
     try {
       if (head.runBatch) {
@@ -366,8 +371,11 @@ export class ChannelQueue {
       // Full jitter, never below a tenth of the ceiling: replicas do not retry in step.
       delay = Math.max(verdict.afterMs ?? 0, ceiling * (0.1 + 0.9 * this.random()));
     }
+    const retrying = () =>
+      this.options.onRetry?.({ channel, delayMs: delay, attempts: head.attempts, reason: verdict.reason });
     if (head.batch !== undefined) {
       // Roots are never given up: back to the pool, where the next digest takes them along.
+      retrying();
       for (const p of group) p.notBefore = now + delay;
       lane.pending.unshift(...group);
       return;
@@ -381,6 +389,7 @@ export class ChannelQueue {
       else rejectAll(new SlackGaveUpError(verdict.reason, head.attempts));
       return;
     }
+    retrying();
     head.notBefore = now + delay;
     const newer = head.key === undefined ? undefined : lane.pending.find((p) => p.key === head.key);
     if (newer) newer.waiters.push(...head.waiters);
@@ -397,7 +406,7 @@ export class ChannelQueue {
   private takeBatch(lane: Lane, batch: string): Pending[] {
     const taken: Pending[] = [];
     lane.pending = lane.pending.filter((p) => {
-      if (p.batch !== batch || taken.length >= this.maxBatch - 1) return true;
+      if (p.batch !== batch || taken.length >= this.maxBatch) return true;
       taken.push(p);
       return false;
     });
