@@ -26,23 +26,41 @@ export async function serveCommand(
   options: ServeOptions,
 ): Promise<() => Promise<void>> {
   const redisHandle = await resolveRedisUrl(config, log, { allowEmbedded: true });
-  const app = await createApp({ config, log, redisUrl: redisHandle.url });
-  // Proposals and Approve/Deny need the remediation service even when the worker runs elsewhere.
-  const remediation = createRemediationService(app, redisHandle.url);
-  const chat = await attachChat(app, { remediation, audit: remediation.audit });
-  const server = await buildServer(app);
+  // A start that fails half-way (port taken, Redis gone) closes what it opened: open Redis
+  // connections would otherwise keep the process alive with its exit code already set.
+  const opened: (() => Promise<unknown>)[] = [async () => redisHandle.embedded?.stop()];
+  const undo = async () => {
+    for (const close of opened.reverse()) await close().catch(() => {});
+  };
+  let app: Awaited<ReturnType<typeof createApp>>;
+  let server: Awaited<ReturnType<typeof buildServer>>;
+  let address: string;
   const services: Service[] = [];
-  if (options.worker) {
-    services.push(startWorkerService(remediation, app));
-  } else {
-    services.push({ name: 'remediation', stop: () => remediation.close() });
+  try {
+    app = await createApp({ config, log, redisUrl: redisHandle.url });
+    opened.push(() => app.close());
+    // Proposals and Approve/Deny need the remediation service even when the worker runs elsewhere.
+    const remediation = createRemediationService(app, redisHandle.url);
+    opened.push(() => remediation.close());
+    const chat = await attachChat(app, { remediation, audit: remediation.audit });
+    opened.push(() => chat.stop());
+    server = await buildServer(app);
+    opened.push(() => server.close());
+    if (options.worker) {
+      services.push(startWorkerService(remediation, app));
+    } else {
+      services.push({ name: 'remediation', stop: () => remediation.close() });
+    }
+    address = await server.listen({ port: config.port, host: config.host });
+    await chat.start();
+    services.push({ name: 'chat', stop: () => chat.stop() });
+    // Alerts and incident transitions enter the audit trail whether or not chat posts them.
+    const recorder = startIncidentRecorder({ redis: app.redis, audit: remediation.audit, log });
+    services.push({ name: 'audit', stop: () => recorder.stop() });
+  } catch (err) {
+    await undo();
+    throw err;
   }
-  const address = await server.listen({ port: config.port, host: config.host });
-  await chat.start();
-  services.push({ name: 'chat', stop: () => chat.stop() });
-  // Alerts and incident transitions enter the audit trail whether or not chat posts them.
-  const recorder = startIncidentRecorder({ redis: app.redis, audit: remediation.audit, log });
-  services.push({ name: 'audit', stop: () => recorder.stop() });
   log.info(
     { address, playbooks: app.catalog.playbooks.map((p) => p.id), worker: options.worker },
     'perfbot serving',

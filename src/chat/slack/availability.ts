@@ -1,9 +1,9 @@
 // Whether Slack can be written to at all. perfbot starts whatever Slack says: a failed auth.test
 // (bad token, 5xx, timeout, unreachable URL) is logged once, clearly, the channel queues are
 // held — webhooks, incidents and diagnoses carry on, and what would be posted waits (roots
-// coalescing into digests, edits into the newest) — and auth.test is asked again every
-// `recheckMs` until Slack answers; then the queues are released. A write refused later for
-// an auth reason (token revoked) holds the queues the same way.
+// coalescing into digests, edits into the newest) — and auth.test is asked again, after 2 s,
+// then twice as long each time up to every `recheckMs`, until Slack answers; then the queues
+// are released. A write refused later for an auth reason (token revoked) holds them the same way.
 import { errorMessage } from '../../errors.js';
 import type { Logger } from '../../log.js';
 
@@ -18,8 +18,9 @@ export interface SlackAvailabilityOptions {
   /** auth.test, one attempt, bounded in time. */
   check: () => Promise<{ bot_id?: string; user_id?: string; url?: string; team?: string }>;
   log: Logger;
-  /** How often Slack is asked again while unavailable (default 30 s; ±10% jitter). */
+  /** Slack is asked again after `firstRecheckMs` (default 2 s), doubling up to this (default 30 s); ±10% jitter. */
   recheckMs?: number;
+  firstRecheckMs?: number;
   /** Slack can be written to again (or for the first time). */
   onUp: (identity: SlackIdentity) => void;
   /** Slack cannot be written to: hold every write. */
@@ -43,9 +44,11 @@ export class SlackAvailability {
   private failedChecks = 0;
   private stopped = false;
   private readonly recheckMs: number;
+  private readonly firstRecheckMs: number;
 
   constructor(private readonly o: SlackAvailabilityOptions) {
     this.recheckMs = o.recheckMs ?? 30_000;
+    this.firstRecheckMs = Math.min(o.firstRecheckMs ?? 2000, this.recheckMs);
   }
 
   /** The start-up check. Never throws: on failure Slack is marked down and re-checked. */
@@ -97,7 +100,7 @@ export class SlackAvailability {
     this.o.onDown();
     // The one clear line; re-check failures after it are debug.
     this.o.log.error(
-      { reason, err, recheckSeconds: Math.round(this.recheckMs / 1000) },
+      { reason, err, recheckEverySeconds: Math.round(this.recheckMs / 1000) },
       `slack: unavailable ${when} (${reason}); webhooks, incidents and diagnoses continue, Slack messages wait and are sent once Slack answers — check SLACK_BOT_TOKEN and SLACK_API_URL`,
     );
     this.schedule();
@@ -106,7 +109,8 @@ export class SlackAvailability {
   private schedule(): void {
     if (this.stopped) return;
     const jitter = 0.9 + 0.2 * (this.o.random ?? Math.random)();
-    this.timer = setTimeout(() => void this.recheck(), Math.round(this.recheckMs * jitter));
+    const delay = Math.min(this.recheckMs, this.firstRecheckMs * 2 ** this.failedChecks);
+    this.timer = setTimeout(() => void this.recheck(), Math.round(delay * jitter));
     this.timer.unref();
   }
 

@@ -28,8 +28,9 @@ export interface SlackRuntimeTuning {
   queue?: ChannelQueueOptions;
   /** Clock of the signature check (tests send stale requests). */
   nowMs?: () => number;
-  /** How often Slack is asked again while unavailable (default 30 s). */
+  /** While Slack is unavailable it is asked again after firstRecheckMs (2 s), doubling up to recheckMs (30 s). */
   recheckMs?: number;
+  firstRecheckMs?: number;
   /** One Web API call's time limit (default 10 s). */
   callTimeoutMs?: number;
   /** How long shutdown waits for queued messages (default 5 s). */
@@ -111,6 +112,7 @@ export async function createSlackRuntime(options: SlackRuntimeOptions): Promise<
     check: () => checker.auth.test(),
     log,
     recheckMs: options.recheckMs,
+    firstRecheckMs: options.firstRecheckMs,
     onUp: (identity) => {
       sink.setTeamUrl(identity.url);
       sink.queue.release();
