@@ -41,8 +41,9 @@ export class LocalRateBudget implements RateBudget {
 
   pause(channel: string, ms: number): Promise<void> {
     const b = this.bucket(channel);
+    // Retry-After says when one call may go again: a token is there when the pause ends.
     b.until = Math.max(b.until, this.now() + ms);
-    b.tokens = 0;
+    b.tokens = 1;
     b.at = b.until;
     return Promise.resolve();
   }
@@ -89,7 +90,7 @@ if tokens == nil or at == nil then tokens = burst; at = now end
 local ttl = math.ceil(interval * burst) + 60000
 if pauseMs > 0 then
   untilMs = math.max(untilMs, now + pauseMs)
-  redis.call('HSET', KEYS[1], 'tokens', '0', 'at', tostring(untilMs), 'until', tostring(untilMs))
+  redis.call('HSET', KEYS[1], 'tokens', '1', 'at', tostring(untilMs), 'until', tostring(untilMs))
   redis.call('PEXPIRE', KEYS[1], untilMs - now + ttl)
   return 0
 end
