@@ -72,6 +72,8 @@ export interface FakeSlackOptions {
   channelRate?: { perSecond: number; burst: number };
   /** App-level token (xapp-…) apps.connections.open accepts. */
   appToken?: string;
+  /** The WebSocket URL apps.connections.open hands out. */
+  socketUrl?: string;
   /** Keep only counts of calls and no message bodies (benchmarks with thousands of messages). */
   light?: boolean;
 }
@@ -98,6 +100,7 @@ export class FakeSlack {
 
   constructor(private readonly options: FakeSlackOptions = {}) {
     this.token = options.token ?? 'xoxb-test-token';
+    this.socketUrl = options.socketUrl;
   }
 
   async start(): Promise<this> {
