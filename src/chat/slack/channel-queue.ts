@@ -15,106 +15,21 @@
 // roots, so the next digest carries its incidents. Channels never wait for each other. When
 // Slack as a whole is unusable (a bad token), the queue is held until `release()`.
 import type { Verdict } from './api-calls.js';
+import {
+  type BatchCall,
+  type ChannelQueueOptions,
+  type KeyedCall,
+  type Lane,
+  type Pending,
+  pickNext,
+  type RetryPolicy,
+  SlackGaveUpError,
+  SlackQueueClosedError,
+} from './queue-parts.js';
 import { LocalRateBudget, type RateBudget } from './rate-budget.js';
 
-export interface KeyedCall<T> {
-  key?: string | undefined;
-  /** Edits whose newest state is all that matters; new messages overtake them. */
-  low?: boolean | undefined;
-  /** Calls with the same order key keep their order even across retries (a thread's replies). */
-  order?: string | undefined;
-  run: () => Promise<T>;
-}
-
-export interface BatchCall<I, T> {
-  batch: string;
-  item: I;
-  /** Called with pending items of the batch (at most `maxBatch`); one result per item. */
-  runBatch: (items: I[]) => Promise<T[]>;
-}
-
-export interface RetryPolicy {
-  /** First backoff (doubled per failure, full jitter). */
-  baseMs: number;
-  /** No backoff is longer than this: a recovered Slack is noticed within it. */
-  capMs: number;
-  /** A single call is abandoned once its failures have lasted this long. */
-  giveUpMs: number;
-}
-
-export interface GiveUp {
-  channel: string;
-  reason: string;
-  attempts: number;
-  key?: string | undefined;
-}
-
-export interface ChannelQueueOptions {
-  /** One call per this many ms in the long run (default 1000: Slack's 1 message/s). */
-  intervalMs?: number;
-  /** Calls that may go at once after a quiet spell (default 3). */
-  burst?: number;
-  /** Most incidents one digest root takes (default 500). */
-  maxBatch?: number;
-  now?: () => number;
-  /** Shared budget (Redis); an in-process bucket built from intervalMs/burst by default. */
-  budget?: RateBudget;
-  /** Reads a failed call's error; without it every failure is final. */
-  classify?: (err: unknown) => Verdict;
-  retry?: Partial<RetryPolicy>;
-  random?: () => number;
-  /** Slack is unusable (the verdict said so): the queue is now held. */
-  onUnavailable?: (reason: string) => void;
-  onGiveUp?: (g: GiveUp) => void;
-  /** A call failed and will be tried again after `delayMs`. */
-  onRetry?: (r: { channel: string; delayMs: number; attempts: number; reason: string }) => void;
-}
-
-export class SlackGaveUpError extends Error {
-  constructor(
-    readonly reason: string,
-    readonly attempts: number,
-  ) {
-    super(`Slack did not take the message (${reason}); gave up after ${attempts} attempts`);
-    this.name = 'SlackGaveUpError';
-  }
-}
-
-export class SlackQueueClosedError extends Error {
-  constructor() {
-    super('perfbot is shutting down: message not sent to Slack');
-    this.name = 'SlackQueueClosedError';
-  }
-}
-
-interface Waiter {
-  resolve: (v: unknown) => void;
-  reject: (e: unknown) => void;
-}
-
-interface Pending {
-  key?: string | undefined;
-  low?: boolean | undefined;
-  order?: string | undefined;
-  batch?: string | undefined;
-  item?: unknown;
-  run?: () => Promise<unknown>;
-  runBatch?: (items: unknown[]) => Promise<unknown[]>;
-  waiters: Waiter[];
-  attempts: number;
-  /** When this call's failures began (give-up clock). */
-  failingSince?: number | undefined;
-  notBefore: number;
-}
-
-interface Lane {
-  pending: Pending[];
-  /** A call (or the budget check before it) is under way. */
-  busy: boolean;
-  timer: NodeJS.Timeout | undefined;
-  /** Why the lane sleeps: a token it waits for (with this reserve) or a backoff. */
-  sleep: { kind: 'budget'; reserve: number } | { kind: 'backoff' } | undefined;
-}
+export type { BatchCall, ChannelQueueOptions, GiveUp, KeyedCall, RetryPolicy } from './queue-parts.js';
+export { SlackGaveUpError, SlackQueueClosedError } from './queue-parts.js';
 
 export class ChannelQueue {
   private readonly lanes = new Map<string, Lane>();
@@ -144,13 +59,13 @@ export class ChannelQueue {
       if (this.closed) return reject(new SlackQueueClosedError());
       const lane = this.lane(channel);
       const waiter = { resolve: resolve as (v: unknown) => void, reject };
-      const same = call.key === undefined ? undefined : lane.pending.find((p) => p.key === call.key);
+      const same = call.key === undefined ? undefined : lane.keyed.get(call.key);
       if (same) {
         same.run = call.run;
         same.waiters.push(waiter);
         return;
       }
-      lane.pending.push({
+      const pending: Pending = {
         key: call.key,
         low: call.low,
         order: call.order,
@@ -158,7 +73,9 @@ export class ChannelQueue {
         waiters: [waiter],
         attempts: 0,
         notBefore: 0,
-      });
+      };
+      lane.pending.push(pending);
+      if (call.key !== undefined) lane.keyed.set(call.key, pending);
       this.wake(channel, lane, !call.low);
     });
   }
@@ -225,6 +142,7 @@ export class ChannelQueue {
     for (const lane of this.lanes.values()) {
       if (lane.timer) clearTimeout(lane.timer);
       lane.timer = undefined;
+      lane.keyed.clear();
       for (const p of lane.pending.splice(0)) {
         dropped++;
         for (const w of p.waiters) w.reject(new SlackQueueClosedError());
@@ -237,7 +155,7 @@ export class ChannelQueue {
   private lane(channel: string): Lane {
     let lane = this.lanes.get(channel);
     if (!lane) {
-      lane = { pending: [], busy: false, timer: undefined, sleep: undefined };
+      lane = { pending: [], keyed: new Map(), busy: false, timer: undefined, sleep: undefined };
       this.lanes.set(channel, lane);
     }
     return lane;
@@ -271,31 +189,9 @@ export class ChannelQueue {
     );
   }
 
-  /** The next call this lane may make now: urgent before edits, a thread's replies in order. */
-  private pick(lane: Lane, now: number): { index: number; reserve: number } | { wakeAt: number } {
-    let low = -1;
-    let wakeAt = Number.POSITIVE_INFINITY;
-    const blocked = new Set<string>();
-    for (let i = 0; i < lane.pending.length; i++) {
-      const p = lane.pending[i] as Pending;
-      if (p.order !== undefined) {
-        if (blocked.has(p.order)) continue;
-        blocked.add(p.order);
-      }
-      if (p.notBefore > now) {
-        wakeAt = Math.min(wakeAt, p.notBefore);
-        continue;
-      }
-      if (!p.low) return { index: i, reserve: 0 };
-      if (low < 0) low = i;
-    }
-    if (low >= 0) return { index: low, reserve: 1 };
-    return { wakeAt };
-  }
-
   private async runNext(channel: string, lane: Lane): Promise<void> {
     if (lane.busy || this.held || this.closed || lane.pending.length === 0) return;
-    const first = this.pick(lane, this.now());
+    const first = pickNext(lane.pending, this.now());
     if ('wakeAt' in first) {
       if (Number.isFinite(first.wakeAt))
         this.sleep(channel, lane, first.wakeAt - this.now(), { kind: 'backoff' });
@@ -317,13 +213,14 @@ export class ChannelQueue {
       return;
     }
     // Calls may have arrived while the budget answered; the token goes to the most urgent.
-    const chosen = this.pick(lane, this.now());
+    const chosen = pickNext(lane.pending, this.now());
     const index = 'index' in chosen ? chosen.index : first.index;
     const picked = lane.pending[index] as Pending;
     // A batch takes its waiting items oldest first (those back from a failed post included).
     const group =
       picked.batch === undefined ? lane.pending.splice(index, 1) : this.takeBatch(lane, picked.batch);
     const head = group[0] as Pending;
+    if (head.key !== undefined && lane.keyed.get(head.key) === head) lane.keyed.delete(head.key);
     this.executed++;
     try {
       if (head.runBatch) {
@@ -354,7 +251,12 @@ export class ChannelQueue {
       return;
     }
     if (verdict.kind === 'unavailable') {
-      lane.pending.unshift(...group);
+      const newer = head.key === undefined ? undefined : lane.keyed.get(head.key);
+      if (newer) newer.waiters.push(...head.waiters);
+      else {
+        lane.pending.unshift(...group);
+        if (head.key !== undefined) lane.keyed.set(head.key, head);
+      }
       this.held = true;
       this.options.onUnavailable?.(verdict.reason);
       return;
@@ -383,7 +285,7 @@ export class ChannelQueue {
     head.failingSince ??= now;
     if (now + delay - head.failingSince > this.retry.giveUpMs) {
       this.options.onGiveUp?.({ channel, reason: verdict.reason, attempts: head.attempts, key: head.key });
-      const newer = head.key === undefined ? undefined : lane.pending.find((p) => p.key === head.key);
+      const newer = head.key === undefined ? undefined : lane.keyed.get(head.key);
       // A newer edit of the same message is waiting: it carries this one's content.
       if (newer) newer.waiters.push(...head.waiters);
       else rejectAll(new SlackGaveUpError(verdict.reason, head.attempts));
@@ -391,9 +293,12 @@ export class ChannelQueue {
     }
     retrying();
     head.notBefore = now + delay;
-    const newer = head.key === undefined ? undefined : lane.pending.find((p) => p.key === head.key);
+    const newer = head.key === undefined ? undefined : lane.keyed.get(head.key);
     if (newer) newer.waiters.push(...head.waiters);
-    else lane.pending.unshift(head);
+    else {
+      lane.pending.unshift(head);
+      if (head.key !== undefined) lane.keyed.set(head.key, head);
+    }
   }
 
   private notifyIdle(): void {
