@@ -2,7 +2,8 @@
 // propose for every routed incident), the chat surface and, unless --no-worker, the
 // remediation worker, in one process. SIGTERM/SIGINT stop accepting work, let running requests
 // and jobs finish, then close Redis (and the embedded redis-server if we started one).
-import { createApp } from '../src/app.js';
+import type { FastifyInstance } from 'fastify';
+import { type App, createApp } from '../src/app.js';
 import { createChat } from '../src/chat/runtime.js';
 import { serveTerminalOutput } from '../src/chat/terminal-sink.js';
 import type { Config } from '../src/config.js';
@@ -23,20 +24,38 @@ export async function serveCommand(
   options: ServeOptions,
 ): Promise<() => Promise<void>> {
   const redisHandle = await resolveRedisUrl(config, log, { allowEmbedded: true });
-  const app = await createApp({ config, log, redisUrl: redisHandle.url });
-  const chat = await createChat(app, {
-    dispatch,
-    auditLines: (filter) => auditLines(app.audit, filter),
-    chartDir: '.perfbot/charts',
-    // A person at a terminal reads text and a status line; a log collector gets JSON lines.
-    ...serveTerminalOutput(log),
-  });
-  const server = await buildServer(app, { routes: chat.routes });
-  const services: Service[] = [startResponse(app), startHousekeeping(app)];
-  if (options.worker) services.push(startWorker(app));
-  const address = await server.listen({ port: config.port, host: config.host });
-  await chat.start();
-  services.push({ name: 'chat', stop: () => chat.stop() });
+  // A start that fails half-way (port taken, Redis gone) closes what it opened: open Redis
+  // connections would otherwise keep the process alive with its exit code already set.
+  const opened: (() => Promise<unknown>)[] = [async () => redisHandle.embedded?.stop()];
+  const services: Service[] = [];
+  let app: App;
+  let server: FastifyInstance;
+  let address: string;
+  try {
+    app = await createApp({ config, log, redisUrl: redisHandle.url });
+    const built = app;
+    opened.push(() => built.close());
+    const chat = await createChat(app, {
+      dispatch,
+      auditLines: (filter) => auditLines(built.audit, filter),
+      chartDir: '.perfbot/charts',
+      // A person at a terminal reads text and a status line; a log collector gets JSON lines.
+      ...serveTerminalOutput(log),
+    });
+    opened.push(() => chat.stop());
+    const http = await buildServer(app, { routes: chat.routes });
+    server = http;
+    opened.push(() => http.close());
+    services.push(startResponse(app), startHousekeeping(app));
+    if (options.worker) services.push(startWorker(app));
+    for (const s of services) opened.push(() => s.stop());
+    address = await server.listen({ port: config.port, host: config.host });
+    await chat.start();
+    services.push({ name: 'chat', stop: () => chat.stop() });
+  } catch (err) {
+    for (const close of opened.reverse()) await close().catch(() => {});
+    throw err;
+  }
   log.info(
     { address, playbooks: app.catalog.playbooks.map((p) => p.id), worker: options.worker },
     'perfbot serving',

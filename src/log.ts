@@ -52,6 +52,74 @@ export function redactText(text: string): string {
   );
 }
 
+export interface SerializedErr {
+  type: string;
+  message: string;
+  stack?: string | undefined;
+  [field: string]: unknown;
+}
+
+/**
+ * The `err` field of a log line, whatever a caller put there: an Error (with cause chain), a
+ * string, null, a plain or circular object, a value whose getters throw. Logging an error must
+ * never become the error: this function does not throw.
+ */
+export function serializeErr(err: unknown): SerializedErr {
+  try {
+    if (isErrorLike(err)) {
+      const s = pino.stdSerializers.err(err as Error) as unknown as Record<string, unknown>;
+      return {
+        ...s,
+        type: safeString(s.type ?? 'Error'),
+        message: redactText(safeString(s.message)),
+        stack: typeof s.stack === 'string' ? redactText(s.stack) : undefined,
+      };
+    }
+    return { type: typeOf(err), message: redactText(describe(err)) };
+  } catch {
+    return { type: typeOf(err), message: '[error value that cannot be read]' };
+  }
+}
+
+function isErrorLike(v: unknown): boolean {
+  if (v instanceof Error) return true;
+  return typeof v === 'object' && v !== null && typeof (v as { message?: unknown }).message === 'string';
+}
+
+function typeOf(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'array';
+  return typeof v;
+}
+
+/** Text for any value: strings as they are, objects as (cycle-safe, bounded) JSON. */
+function describe(v: unknown): string {
+  if (typeof v === 'string') return v;
+  if (typeof v !== 'object' || v === null) return safeString(v);
+  const seen = new WeakSet<object>();
+  try {
+    const json = JSON.stringify(v, (_k, x: unknown) => {
+      if (typeof x === 'bigint') return x.toString();
+      if (typeof x === 'object' && x !== null) {
+        if (seen.has(x)) return '[Circular]';
+        seen.add(x);
+      }
+      return x;
+    });
+    return (json ?? Object.prototype.toString.call(v)).slice(0, 2000);
+  } catch {
+    return Object.prototype.toString.call(v);
+  }
+}
+
+function safeString(v: unknown): string {
+  try {
+    return typeof v === 'string' ? v : String(v);
+  } catch {
+    return Object.prototype.toString.call(v);
+  }
+}
+
 export interface LogOptions {
   level?: string;
   /** Pretty output for people at a terminal; JSON otherwise (production, CI, pipes). */
@@ -86,12 +154,7 @@ export function createLogger(options: LogOptions = {}): Logger {
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
     base: { app: 'perfbot' },
     formatters: { level: (label) => ({ level: label }) },
-    serializers: {
-      err: (err: unknown) => {
-        const s = pino.stdSerializers.err(err as Error);
-        return { ...s, message: redactText(s.message), stack: s.stack ? redactText(s.stack) : s.stack };
-      },
-    },
+    serializers: { err: serializeErr },
     timestamp: pino.stdTimeFunctions.isoTime,
     hooks: {
       logMethod(args, method, level) {

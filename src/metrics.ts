@@ -24,7 +24,7 @@ export interface Metrics {
   /** HTTP requests by route pattern (never the raw URL), method and status code. */
   httpRequests: Counter<'route' | 'method' | 'code'>;
   httpRequestDuration: Histogram<'route' | 'method' | 'code'>;
-  /** Slack Web API calls by API method and outcome: ok, rate_limited (HTTP 429), error. */
+  /** Every Slack Web API call perfbot makes, by method and outcome (ok, ratelimited, http_5xx, …). */
   slackApiCalls: Counter<'method' | 'outcome'>;
   /** BullMQ jobs finished, by queue, job name and outcome: completed, retried, failed, stalled. */
   queueJobs: Counter<'queue' | 'name' | 'outcome'>;
@@ -137,7 +137,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     }),
     slackApiCalls: new Counter({
       name: 'perfbot_slack_api_calls_total',
-      help: 'Slack Web API calls by method and outcome (ok, rate_limited, error)',
+      help: 'Slack Web API calls by method and outcome (ok, ratelimited, http_5xx, http_4xx, timeout, network_error, slack_error)',
       labelNames: ['method', 'outcome'],
       registers,
     }),

@@ -16,16 +16,29 @@ export interface ServerDeps extends AlertRouteDeps {
 export interface ServerOptions {
   /** More routes (POST /slack/events when Slack is served over HTTP). */
   routes?: ((server: FastifyInstance) => Promise<void>) | undefined;
+  /**
+   * A request — headers and body — must have arrived within this (default 30 s); a sender that
+   * stalls (slow-loris) has its socket closed, with a 408 when nothing was answered yet.
+   */
+  requestTimeoutMs?: number | undefined;
 }
 
 export async function buildServer(deps: ServerDeps, options: ServerOptions = {}): Promise<FastifyInstance> {
+  const requestTimeout = options.requestTimeoutMs ?? 30_000;
   const app = Fastify({
     loggerInstance: deps.log.child({ component: 'http' }) as FastifyBaseLogger,
     bodyLimit: deps.config.bodyLimit,
     // Request lines would repeat what the handlers log with more context (and raw webhook URLs).
     logController: new LogController({ disableRequestLogging: true }),
     // Webhook senders and Slack retry on slow answers; never keep a request open for long.
-    requestTimeout: 30_000,
+    requestTimeout,
+    // Node enforces the request and header deadlines only when it checks its connections, every
+    // 30 s by default — a stalled body then held its socket up to a minute past the deadline.
+    // Checking often enough cuts it within a second of the deadline.
+    http: {
+      connectionsCheckingInterval: Math.min(1000, Math.max(50, Math.floor(requestTimeout / 10))),
+      headersTimeout: requestTimeout,
+    },
     return503OnClosing: true,
   });
   instrumentHttp(app, deps.metrics);

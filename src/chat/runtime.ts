@@ -13,7 +13,7 @@ import { IncidentThreads } from './incident-threads.js';
 import { ChatRefs } from './refs.js';
 import { handleRemediationEvent } from './remediation-feed.js';
 import type { ChatSink } from './sink.js';
-import type { SlackRuntime, SlackRuntimeOptions } from './slack/runtime.js';
+import type { SlackRuntime, SlackRuntimeTuning } from './slack/runtime.js';
 import { subscribe } from './subscribe.js';
 import { TerminalSink, type TerminalSinkOptions } from './terminal-sink.js';
 
@@ -34,7 +34,7 @@ export interface ChatOptions {
   chartDir?: string | undefined;
   /** Name of this replica in the consumer groups. */
   consumer?: string;
-  slack?: Pick<SlackRuntimeOptions, 'retryConfig' | 'queue' | 'nowMs'>;
+  slack?: SlackRuntimeTuning;
   /** How often owed roots are swept (leases renewed, dead replicas' roots taken over). */
   sweepMs?: number;
   rootLeaseMs?: number;
@@ -61,7 +61,14 @@ export async function createChat(app: App, o: ChatOptions): Promise<ChatRuntime>
   const refs = new ChatRefs(redis, prefix);
   // Bolt and the Web API client are loaded only when Slack is configured.
   const slack = config.slack.botToken
-    ? await (await import('./slack/runtime.js')).createSlackRuntime({ slack: config.slack, log, ...o.slack })
+    ? await (await import('./slack/runtime.js')).createSlackRuntime({
+        slack: config.slack,
+        log,
+        metrics: app.metrics,
+        redis,
+        prefix,
+        ...o.slack,
+      })
     : undefined;
   const sink: ChatSink =
     slack?.sink ??
@@ -178,10 +185,11 @@ export async function createChat(app: App, o: ChatOptions): Promise<ChatRuntime>
     stop: async () => {
       abort.abort();
       if (sweeper) clearInterval(sweeper);
-      await Promise.allSettled(loops);
+      // Slack first: what it has not taken within its grace period is refused, so neither an
+      // event handler nor a thread waits forever on a Slack that does not answer.
+      await Promise.all([Promise.allSettled(loops), slack?.stop()]);
       await threads.idle();
       await feed.idle();
-      await slack?.stop();
     },
   };
 }

@@ -85,7 +85,7 @@ export function startRemediationWorker(options: RemediationWorkerOptions): Remed
     log.warn({ jobId }, 'remediation job stalled: its worker died; recovering'),
   );
   worker.on('failed', (job, err) =>
-    log.warn({ jobId: job?.id, name: job?.name, err: err.message }, 'remediation job failed'),
+    log.warn({ jobId: job?.id, name: job?.name, err }, 'remediation job failed'),
   );
 
   const sweep = async () => {

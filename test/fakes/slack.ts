@@ -1,8 +1,12 @@
 // An HTTP fake of the Slack Web API speaking the real wire format: POST /api/<method> with a
 // form-encoded or JSON body and `Authorization: Bearer xoxb-…`, answers `{ ok, … }`, 429 with
 // Retry-After when told to (or when a channel goes over its rate), and a files upload URL on
-// itself for files.uploadV2. Every call is recorded for assertions. Also: a signer for the
-// requests Slack sends to perfbot (slash commands, block_actions).
+// itself for files.uploadV2. Faults can be injected per method: 429s, 5xx (optionally after
+// the message was posted — "posted, then 500"), Slack errors such as invalid_auth, calls that
+// never answer, and dropped connections. Messages keep their metadata and can be read back
+// (conversations.history / .replies); apps.connections.open hands out a WebSocket URL for
+// Socket Mode. Every call is recorded for assertions. Also: a signer for the requests Slack
+// sends to perfbot (slash commands, block_actions).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
@@ -28,6 +32,26 @@ export interface FakeMessage {
   text: string;
   blocks: Record<string, unknown>[];
   updates: number;
+  metadata?: { event_type: string; event_payload: Record<string, unknown> } | undefined;
+}
+
+/** A fault for the next matching calls. */
+export interface FakeFault {
+  /** The Web API method it hits (any method when absent). */
+  method?: string;
+  /** HTTP status to answer (429 with `retryAfterSec`, 5xx, …). */
+  status?: number;
+  retryAfterSec?: number;
+  /** Answer 200 `{ ok: false, error }` (invalid_auth, internal_error, …). */
+  error?: string;
+  /** Never answer (the client's timeout decides). */
+  hang?: boolean;
+  /** Close the connection without an answer. */
+  reset?: boolean;
+  /** Do what the call asks (post the message) before answering with the fault. */
+  commit?: boolean;
+  /** How many calls it hits (default 1; Infinity until cleared). */
+  times?: number;
 }
 
 export interface FakeUpload {
@@ -46,6 +70,12 @@ export interface FakeSlackOptions {
   usergroups?: Record<string, string[]>;
   /** Per-channel token bucket on chat.postMessage/chat.update, like Slack's ~1 message/s. */
   channelRate?: { perSecond: number; burst: number };
+  /** App-level token (xapp-…) apps.connections.open accepts. */
+  appToken?: string;
+  /** The WebSocket URL apps.connections.open hands out. */
+  socketUrl?: string;
+  /** Keep only counts of calls and no message bodies (benchmarks with thousands of messages). */
+  light?: boolean;
 }
 
 const PNG_MAGIC = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
@@ -60,10 +90,17 @@ export class FakeSlack {
   private refuseNext = 0;
   private retryAfterSec = 1;
   private readonly buckets = new Map<string, { tokens: number; at: number }>();
+  private faults: (FakeFault & { left: number })[] = [];
+  private readonly hanging = new Set<ServerResponse>();
   readonly token: string;
+  /** What apps.connections.open hands out (a test's WebSocket server). */
+  socketUrl: string | undefined;
+  /** Calls per method and status, kept even in `light` mode. */
+  readonly counts = new Map<string, number>();
 
   constructor(private readonly options: FakeSlackOptions = {}) {
     this.token = options.token ?? 'xoxb-test-token';
+    this.socketUrl = options.socketUrl;
   }
 
   async start(): Promise<this> {
@@ -88,7 +125,33 @@ export class FakeSlack {
   }
 
   async stop(): Promise<void> {
+    for (const res of this.hanging) res.destroy();
+    this.server?.closeAllConnections();
     await new Promise<void>((resolve) => this.server?.close(() => resolve()) ?? resolve());
+  }
+
+  /** Injects a fault for the next matching calls (faults apply in the order given). */
+  inject(fault: FakeFault): void {
+    this.faults.push({ ...fault, left: fault.times ?? 1 });
+  }
+
+  clearFaults(): void {
+    this.faults = [];
+    for (const res of this.hanging) res.destroy();
+    this.hanging.clear();
+  }
+
+  /** Faults still waiting to hit. */
+  get pendingFaults(): number {
+    return this.faults.reduce((n, f) => n + (Number.isFinite(f.left) ? f.left : 1), 0);
+  }
+
+  private takeFault(method: string): FakeFault | undefined {
+    const f = this.faults.find((x) => x.left > 0 && (x.method === undefined || x.method === method));
+    if (!f) return undefined;
+    f.left--;
+    if (f.left <= 0) this.faults.splice(this.faults.indexOf(f), 1);
+    return f;
   }
 
   /** Answer the next `n` Web API calls with 429 and `Retry-After: seconds`. */
@@ -127,16 +190,63 @@ export class FakeSlack {
       : typeof args.token === 'string'
         ? args.token
         : undefined;
-    const call: RecordedCall = { method, args, token, status: 200, at: Date.now(), t: performance.now() };
-    this.calls.push(call);
+    const call: RecordedCall = {
+      method,
+      args: this.options.light ? {} : args,
+      token,
+      status: 200,
+      at: Date.now(),
+      t: performance.now(),
+    };
+    if (!this.options.light) this.calls.push(call);
+    const fault = this.takeFault(method);
+    if (fault) {
+      const count = (status: number) => this.count(method, status);
+      if (fault.commit && (token === this.token || method === 'apps.connections.open'))
+        this.answer(method, args);
+      if (fault.hang) {
+        call.status = 0;
+        count(0);
+        this.hanging.add(res);
+        res.on('close', () => this.hanging.delete(res));
+        return;
+      }
+      if (fault.reset) {
+        call.status = 0;
+        count(0);
+        return void req.socket.destroy();
+      }
+      if (fault.error) {
+        count(200);
+        return json(res, 200, { ok: false, error: fault.error });
+      }
+      const status = fault.status ?? 500;
+      call.status = status;
+      count(status);
+      const headers: Record<string, string> = { 'content-type': 'application/json' };
+      if (status === 429) headers['retry-after'] = String(fault.retryAfterSec ?? 1);
+      res.writeHead(status, headers);
+      return void res.end(
+        status === 429 ? JSON.stringify({ ok: false, error: 'ratelimited' }) : 'upstream error',
+      );
+    }
     if (this.refuseNext > 0 || this.overRate(method, args)) {
       if (this.refuseNext > 0) this.refuseNext--;
       call.status = 429;
+      this.count(method, 429);
       res.writeHead(429, { 'retry-after': String(this.retryAfterSec), 'content-type': 'application/json' });
       return void res.end(JSON.stringify({ ok: false, error: 'ratelimited' }));
     }
-    if (token !== this.token) return json(res, 200, { ok: false, error: 'invalid_auth' });
+    this.count(method, 200);
+    const appCall = method === 'apps.connections.open';
+    if (appCall ? token !== this.options.appToken : token !== this.token)
+      return json(res, 200, { ok: false, error: 'invalid_auth' });
     return json(res, 200, this.answer(method, args));
+  }
+
+  private count(method: string, status: number): void {
+    const key = `${method} ${status}`;
+    this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
   }
 
   private overRate(method: string, args: Record<string, unknown>): boolean {
@@ -173,9 +283,10 @@ export class FakeSlack {
           channel,
           ts,
           threadTs: optStr(a.thread_ts),
-          text: str(a.text),
-          blocks: blocks(a.blocks),
+          text: this.options.light ? '' : str(a.text),
+          blocks: this.options.light ? [] : blocks(a.blocks),
           updates: 0,
+          metadata: metadata(a.metadata),
         };
         this.messages.set(`${channel}/${ts}`, msg);
         return { ok: true, channel, ts, message: { text: msg.text, ts, blocks: msg.blocks } };
@@ -183,11 +294,42 @@ export class FakeSlack {
       case 'chat.update': {
         const msg = this.messages.get(`${str(a.channel)}/${str(a.ts)}`);
         if (!msg) return { ok: false, error: 'message_not_found' };
-        msg.text = str(a.text);
-        if (a.blocks !== undefined) msg.blocks = blocks(a.blocks);
+        if (!this.options.light) {
+          msg.text = str(a.text);
+          if (a.blocks !== undefined) msg.blocks = blocks(a.blocks);
+        }
         msg.updates++;
         return { ok: true, channel: msg.channel, ts: msg.ts, text: msg.text };
       }
+      case 'conversations.history':
+      case 'conversations.replies': {
+        const channel = str(a.channel);
+        const oldest = Number(a.oldest ?? 0);
+        const root = optStr(a.ts);
+        const withMeta = a.include_all_metadata === true || a.include_all_metadata === 'true';
+        const found = [...this.messages.values()]
+          .filter((m) => m.channel === channel && Number(m.ts) >= oldest)
+          .filter((m) =>
+            method === 'conversations.history'
+              ? m.threadTs === undefined
+              : m.ts === root || m.threadTs === root,
+          )
+          .sort((x, y) => Number(y.ts) - Number(x.ts))
+          .slice(0, Number(a.limit ?? 100));
+        return {
+          ok: true,
+          has_more: false,
+          messages: found.map((m) => ({
+            type: 'message',
+            ts: m.ts,
+            thread_ts: m.threadTs,
+            text: m.text,
+            ...(withMeta && m.metadata ? { metadata: m.metadata } : {}),
+          })),
+        };
+      }
+      case 'apps.connections.open':
+        return this.socketUrl ? { ok: true, url: this.socketUrl } : { ok: false, error: 'internal_error' };
       case 'chat.postEphemeral':
         this.ephemerals.push({
           channel: str(a.channel),
@@ -273,6 +415,14 @@ function parseArgs(raw: Buffer, contentType: string): Record<string, unknown> {
     return Object.fromEntries(Object.entries(form).map(([k, v]) => [k, Array.isArray(v) ? v[0] : v]));
   }
   return {};
+}
+
+function metadata(v: unknown): FakeMessage['metadata'] {
+  const m = typeof v === 'string' ? (JSON.parse(v) as unknown) : v;
+  if (!m || typeof m !== 'object') return undefined;
+  const { event_type, event_payload } = m as { event_type?: unknown; event_payload?: unknown };
+  if (typeof event_type !== 'string') return undefined;
+  return { event_type, event_payload: (event_payload ?? {}) as Record<string, unknown> };
 }
 
 function blocks(v: unknown): Record<string, unknown>[] {

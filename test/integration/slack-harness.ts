@@ -9,6 +9,7 @@ import { type App, createApp } from '../../src/app.js';
 import type { AuditTrail } from '../../src/audit/trail.js';
 import { type ChatRuntime, createChat } from '../../src/chat/runtime.js';
 import type { ChannelQueueOptions } from '../../src/chat/slack/channel-queue.js';
+import type { SlackRuntimeTuning } from '../../src/chat/slack/runtime.js';
 import { loadConfig } from '../../src/config.js';
 import type { BackendName, Measurement } from '../../src/diagnostics/types.js';
 import type { IncidentStore } from '../../src/incidents/store.js';
@@ -48,6 +49,10 @@ export interface HarnessOptions {
   /** Without Slack credentials: the terminal is the incident channel. */
   terminal?: boolean;
   log?: Logger;
+  /** The HTTP server's request timeout (slow-loris tests shorten it). */
+  requestTimeoutMs?: number;
+  /** More Slack runtime tuning (re-check interval, retry policy, Socket Mode timings). */
+  slack?: SlackRuntimeTuning;
 }
 
 export interface Harness {
@@ -113,9 +118,9 @@ export async function startHarness(o: HarnessOptions = {}): Promise<Harness> {
     write: (t) => printed.push(t),
     chartDir: undefined,
     // Fast retries after a 429 so tests do not wait Slack's real schedule.
-    slack: { retryConfig: { retries: 5, minTimeout: 50, maxTimeout: 200 }, queue: o.queue },
+    slack: { retryConfig: { retries: 5, minTimeout: 50, maxTimeout: 200 }, queue: o.queue, ...o.slack },
   });
-  const server = await buildServer(app, { routes: chat.routes });
+  const server = await buildServer(app, { routes: chat.routes, requestTimeoutMs: o.requestTimeoutMs });
   const response: Service = startResponse(app, 'test-replica');
   const url = await server.listen({ port: 0, host: '127.0.0.1' });
   await chat.start();

@@ -77,7 +77,7 @@ export async function startPerfbot(
   running.add(child);
   let output = '';
   const keep = (d: Buffer) => {
-    output = (output + d.toString()).slice(-8000);
+    output = (output + d.toString()).slice(-64_000);
   };
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);

@@ -1,10 +1,11 @@
+import { Writable } from 'node:stream';
 import Fastify from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dispatch } from '../../commands/index.js';
 import type { ChatRefs } from '../../src/chat/refs.js';
 import { registerSlackHandlers } from '../../src/chat/slack/interactions.js';
 import { createSlackRuntime } from '../../src/chat/slack/runtime.js';
-import { silentLogger } from '../../src/log.js';
+import { createLogger, silentLogger } from '../../src/log.js';
 import { PlaybookCatalog } from '../../src/playbooks/catalog.js';
 import { FakeSlack, sendSigned, slashCommandBody } from '../fakes/slack.js';
 
@@ -107,5 +108,71 @@ describe('Slack runtime', () => {
     expect(late.channel).toBe('C0SLOW');
     expect(JSON.stringify(late.blocks)).toContain('the trail, eventually');
     await server.close();
+  });
+});
+
+function captureLog() {
+  const lines: Record<string, unknown>[] = [];
+  const destination = new Writable({
+    write(chunk, _enc, cb) {
+      lines.push(JSON.parse(chunk.toString()) as Record<string, unknown>);
+      cb();
+    },
+  });
+  return { log: createLogger({ pretty: false, destination, level: 'debug' }), lines };
+}
+
+describe('Slack unavailable at start', () => {
+  const faults: [string, () => void][] = [
+    ['auth.test answers 500', () => fake.inject({ method: 'auth.test', status: 500, times: Infinity })],
+    [
+      'a bad token (invalid_auth)',
+      () => fake.inject({ method: 'auth.test', error: 'invalid_auth', times: Infinity }),
+    ],
+    ['auth.test never answers', () => fake.inject({ method: 'auth.test', hang: true, times: Infinity })],
+  ];
+  for (const [name, inject] of faults) {
+    it(`${name}: starts, says so once, holds writes, and sends them once Slack answers`, async () => {
+      inject();
+      const { log, lines } = captureLog();
+      const rt = await createSlackRuntime({
+        slack: slack(),
+        log,
+        firstRecheckMs: 50,
+        recheckMs: 100,
+        callTimeoutMs: 300,
+      });
+      expect(rt.availability.state).toBe('down');
+      expect(rt.sink.queue.isHeld).toBe(true);
+      const posted = rt.sink.post('C0HELD', undefined, () => ({ summary: 'waited', parts: [] }));
+      // Several re-checks fail meanwhile: still one error line.
+      await new Promise((r) => setTimeout(r, 700));
+      expect(fake.roots('C0HELD')).toHaveLength(0);
+      const errors = lines.filter((l) => l.level === 'error');
+      expect(errors).toHaveLength(1);
+      expect(String(errors[0]?.msg)).toMatch(/^slack: unavailable at start-up/);
+      fake.clearFaults();
+      const ref = await posted;
+      expect(fake.roots('C0HELD').map((m) => m.ts)).toEqual([ref.ts]);
+      expect(rt.availability.state).toBe('up');
+      expect(lines.some((l) => l.msg === 'slack: reachable again; sending what waited')).toBe(true);
+      expect(rt.sink.link(ref)).toMatch(/^https:\/\/fake\.slack\.com\//);
+      await rt.stop();
+      fake.messages.clear();
+    });
+  }
+
+  it('a token revoked while running holds writes until Slack answers again', async () => {
+    const rt = await createSlackRuntime({
+      slack: slack(),
+      log: silentLogger,
+      firstRecheckMs: 50,
+      recheckMs: 100,
+    });
+    fake.inject({ method: 'chat.postMessage', error: 'token_revoked' });
+    fake.inject({ method: 'auth.test', error: 'token_revoked' });
+    const ref = await rt.sink.post('C0REVOKED', undefined, () => ({ summary: 'after revoke', parts: [] }));
+    expect(fake.roots('C0REVOKED').map((m) => m.ts)).toEqual([ref.ts]);
+    await rt.stop();
   });
 });

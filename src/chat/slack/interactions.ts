@@ -30,7 +30,26 @@ export interface SlackInteractionDeps {
 
 export const ACTION_IDS = { approve: 'remediation.approve', deny: 'remediation.deny' } as const;
 
+/**
+ * Every action ID of the public contract (DESIGN.md). A click on anything else — a button from
+ * another app version, a hand-made payload — is acknowledged at once and told to the clicker,
+ * instead of waiting out Slack's 3 s for a listener that does not exist.
+ */
+export const KNOWN_ACTION_IDS: ReadonlySet<string> = new Set([
+  ACTION_IDS.approve,
+  ACTION_IDS.deny,
+  'remediation.revert',
+  'incident.ack',
+  'incident.silence',
+  'incident.rerun',
+  'incident.resolve',
+]);
+
+/** Modal callback IDs perfbot handles (none yet): any other view submission is simply closed. */
+export const KNOWN_VIEW_CALLBACKS: ReadonlySet<string> = new Set<string>();
+
 export function registerSlackHandlers(app: App, deps: SlackInteractionDeps): void {
+  registerEdgeHandlers(app, deps);
   app.command('/perf', async ({ command, ack }) => {
     const invoker: Invoker = {
       kind: 'slack',
@@ -113,6 +132,60 @@ async function onDecision(
   const stored = await deps.refs.proposalMessage(proposal.id);
   const ref = stored ?? (messageTs ? { channel, ts: messageTs } : undefined);
   if (ref) await deps.sink.update(ref, () => proposalMessage(proposal, deps.now()));
+}
+
+/**
+ * Answers what no listener would: clicks on unknown action IDs (acknowledged, the clicker told)
+ * and view submissions/closings of modals perfbot does not own (acknowledged, which closes them).
+ */
+export function registerEdgeHandlers(
+  app: App,
+  deps: Pick<SlackInteractionDeps, 'sink' | 'log'>,
+  known: { actions?: ReadonlySet<string>; views?: ReadonlySet<string> } = {},
+): void {
+  const actions = known.actions ?? KNOWN_ACTION_IDS;
+  const views = known.views ?? KNOWN_VIEW_CALLBACKS;
+  app.use(async (args) => {
+    const body = args.body as {
+      type?: string;
+      actions?: { action_id?: string }[];
+      view?: { callback_id?: string };
+      user?: { id?: string };
+      channel?: { id?: string };
+      container?: { channel_id?: string };
+    };
+    const ack = (args as { ack?: (r?: unknown) => Promise<void> }).ack;
+    if (body.type === 'block_actions' && ack) {
+      const ids = (body.actions ?? []).map((a) => String(a.action_id));
+      if (ids.some((id) => actions.has(id))) return args.next();
+      await ack();
+      deps.log.info({ actionIds: ids, user: body.user?.id }, 'slack: click on an unknown action answered');
+      const channel = body.channel?.id ?? body.container?.channel_id;
+      if (channel && body.user?.id) {
+        await deps.sink
+          .ephemeral(
+            channel,
+            body.user.id,
+            message(
+              'Not a perfbot button',
+              text(
+                'perfbot does not know this button (it may come from another version); nothing was done.',
+                'warn',
+              ),
+            ),
+          )
+          .catch((err: unknown) => deps.log.warn({ err }, 'slack: could not tell the clicker'));
+      }
+      return;
+    }
+    if ((body.type === 'view_submission' || body.type === 'view_closed') && ack) {
+      if (views.has(String(body.view?.callback_id))) return args.next();
+      await ack();
+      deps.log.info({ callbackId: body.view?.callback_id, type: body.type }, 'slack: unknown view answered');
+      return;
+    }
+    return args.next();
+  });
 }
 
 function slackResponse(r: CommandReply): Record<string, unknown> {

@@ -24,11 +24,13 @@ export function slackLogger(log: Logger): SlackLogger {
   };
 }
 
+// Never throws: a logger that throws on a circular or null-prototype argument would turn a
+// Slack error into a crash.
 function safeJson(v: unknown): string {
-  if (v instanceof Error) return v.message;
   try {
-    return JSON.stringify(v);
+    if (v instanceof Error) return String(v.message);
+    return JSON.stringify(v) ?? String(v);
   } catch {
-    return String(v);
+    return Object.prototype.toString.call(v);
   }
 }

@@ -1,11 +1,20 @@
 // A Bolt receiver mounted on perfbot's own Fastify server at POST /slack/events, so Slack,
 // webhooks and health share one port. It keeps the raw body (the signature covers the exact
 // bytes), verifies it, hands the parsed body to Bolt and answers the HTTP request as soon as a
-// listener calls ack() — the listener's long work then continues after the response.
+// listener calls ack() — the listener's long work then continues after the response. A body
+// that is signed but malformed is answered 400 naming the field (schema.ts); a listener that
+// fails before acknowledging gets a plain 500, never its error text.
 import { parse as parseQuery } from 'node:querystring';
 import { type App, type Receiver, type ReceiverEvent, ReceiverMultipleAckError } from '@slack/bolt';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from '../../log.js';
+import {
+  EventsBody,
+  firstProblem,
+  InteractionPayload,
+  type SlackBodyKind,
+  SlashCommandBody,
+} from './schema.js';
 import { verifySlackSignature } from './verify.js';
 
 export const SLACK_EVENTS_PATH = '/slack/events';
@@ -44,7 +53,15 @@ export class FastifyReceiver implements Receiver {
     // Encapsulated: only this route sees raw buffers; the webhooks keep Fastify's JSON parser.
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
-    scope.post(SLACK_EVENTS_PATH, (req, reply) => this.handle(req, reply));
+    scope.post(SLACK_EVENTS_PATH, async (req, reply) => {
+      try {
+        return await this.handle(req, reply);
+      } catch (err) {
+        // Whatever broke, the answer says nothing about our internals.
+        this.options.log.error({ err }, 'slack request failed');
+        return reply.code(500).send({ error: 'internal_error' });
+      }
+    });
   };
 
   private async handle(req: FastifyRequest, reply: FastifyReply): Promise<unknown> {
@@ -60,13 +77,16 @@ export class FastifyReceiver implements Receiver {
       this.options.log.warn({ reason: verdict.reason, ip: req.ip }, 'slack request refused');
       return reply.code(401).send({ error: 'invalid_signature', reason: verdict.reason });
     }
-    let body: Record<string, unknown>;
+    let parsed: ParsedBody;
     try {
-      body = parseBody(raw, header(req, 'content-type') ?? '');
-    } catch {
-      return reply.code(400).send({ error: 'malformed_body' });
+      parsed = parseBody(raw, header(req, 'content-type') ?? '');
+    } catch (err) {
+      const field = err instanceof MalformedSlackBodyError ? err.field : '(body)';
+      this.options.log.warn({ field, ip: req.ip }, 'slack request refused: malformed body');
+      return reply.code(400).send({ error: 'malformed_body', field });
     }
-    if (body.ssl_check === '1') return reply.code(200).send();
+    if (parsed.kind === 'ssl_check') return reply.code(200).send();
+    const body = parsed.body;
     if (body.type === 'url_verification') return reply.code(200).send({ challenge: body.challenge });
     if (!this.bolt) return reply.code(503).send({ error: 'slack_not_ready' });
 
@@ -122,16 +142,45 @@ function header(req: FastifyRequest, name: string): string | undefined {
   return Array.isArray(v) ? v[0] : v;
 }
 
-/** Slash commands are plain forms; interactivity is a form with one JSON `payload` field. */
-export function parseBody(raw: Buffer, contentType: string): Record<string, unknown> {
+export class MalformedSlackBodyError extends Error {
+  constructor(readonly field: string) {
+    super(`malformed Slack request: ${field}`);
+    this.name = 'MalformedSlackBodyError';
+  }
+}
+
+export type ParsedBody = { kind: 'ssl_check' } | { kind: SlackBodyKind; body: Record<string, unknown> };
+
+/**
+ * Slash commands are plain forms; interactivity is a form with one JSON `payload` field; the
+ * Events API sends JSON. Each is checked for the fields Bolt and the listeners rely on.
+ */
+export function parseBody(raw: Buffer, contentType: string): ParsedBody {
   const text = raw.toString('utf8');
   if (contentType.startsWith('application/x-www-form-urlencoded')) {
-    const form = parseQuery(text);
-    if (typeof form.payload === 'string') return JSON.parse(form.payload) as Record<string, unknown>;
-    return Object.fromEntries(Object.entries(form).map(([k, v]) => [k, Array.isArray(v) ? v[0] : v]));
+    const form = Object.fromEntries(
+      Object.entries(parseQuery(text)).map(([k, v]) => [k, Array.isArray(v) ? v[0] : v]),
+    );
+    if ('payload' in form) {
+      const payload = parseJson(form.payload ?? '', 'payload');
+      const r = InteractionPayload.safeParse(payload);
+      if (!r.success) throw new MalformedSlackBodyError(firstProblem(r.error, 'payload'));
+      return { kind: 'interaction', body: r.data as Record<string, unknown> };
+    }
+    if (form.ssl_check === '1') return { kind: 'ssl_check' };
+    const r = SlashCommandBody.safeParse(form);
+    if (!r.success) throw new MalformedSlackBodyError(firstProblem(r.error, ''));
+    return { kind: 'command', body: { ...r.data, text: r.data.text ?? '' } };
   }
-  const parsed: unknown = JSON.parse(text);
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))
-    throw new Error('not an object');
-  return parsed as Record<string, unknown>;
+  const r = EventsBody.safeParse(parseJson(text, '(body)'));
+  if (!r.success) throw new MalformedSlackBodyError(firstProblem(r.error, ''));
+  return { kind: 'event', body: r.data as Record<string, unknown> };
+}
+
+function parseJson(text: string, field: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new MalformedSlackBodyError(field);
+  }
 }
