@@ -133,7 +133,7 @@ for gi = 1, ngroups do
   end
   -- The group has no open incident: join the open incident of its correlation key, or open one.
   local function start(s)
-    local cid = correlated_incident(p, ck, id)
+    local cid = correlated_incident(p, ck, id, now)
     if cid and load(cid) then joined = true else open(s) end
   end
 
@@ -216,7 +216,7 @@ for gi = 1, ngroups do
         redis.call('SET', mapkey, id)
         record_group(ik, k, opened and 'opened' or 'joined', nows, cdesc, sender)
       end
-      if opened or #added > 0 then hold_correlation(p, ck, id, cwin, opened) end
+      if opened or #added > 0 then hold_correlation(p, ck, id, cwin, opened, now) end
       local gained, names = nil, nil
       if settle >= 0 and (opened or next(deltas) ~= nil) then
         gained, names = track_names(ik .. ':names', deltas, opened, settle, now, diagnosedAt)
