@@ -6,6 +6,7 @@ import type { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Alert, AlertBatch } from '../../src/alerts/schema.js';
 import type { IncidentEvent } from '../../src/incidents/events.js';
+import { IncidentLifecycle } from '../../src/incidents/lifecycle.js';
 import { IncidentStore } from '../../src/incidents/store.js';
 import { PlaybookCatalog } from '../../src/playbooks/catalog.js';
 import { routeAlert } from '../../src/playbooks/route.js';
@@ -241,6 +242,19 @@ describe('re-diagnosis when the firing alert names change', () => {
     expect((await s.apply(more)).events.map((e) => e.type)).toEqual(['alert-added']);
     const trail = s.events.filter((e) => e.type === 'rediagnose');
     expect(trail).toHaveLength(1);
+  });
+
+  it('a diagnosis asked for by hand restarts the settle time', async () => {
+    const s = setup();
+    const lifecycle = new IncidentLifecycle({ redis: s.redis, prefix: s.prefix, now: () => new Date(s.clock.t) });
+    const byTeam = (name: string) => group(name, { namespace: 'n1', team: 'x', playbook: 'by-team' });
+    const [id] = (await s.apply(byTeam('A'))).incidents as [string];
+    s.clock.t += 10 * 60_000;
+    expect(await lifecycle.markDiagnosed(id)).toBe(true);
+    s.clock.t += 60_000;
+    expect((await s.apply(byTeam('B'))).events.map((e) => e.type)).toEqual(['alert-added']);
+    s.clock.t += 10 * 60_000;
+    expect((await s.apply(byTeam('C'))).events.map((e) => e.type)).toEqual(['alert-added', 'rediagnose']);
   });
 
   it('unrouted incidents never ask (nothing diagnoses them)', async () => {
