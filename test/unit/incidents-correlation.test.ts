@@ -249,11 +249,12 @@ describe('re-diagnosis when the firing alert names change', () => {
     const lifecycle = new IncidentLifecycle({ redis: s.redis, prefix: s.prefix, now: () => new Date(s.clock.t) });
     const byTeam = (name: string) => group(name, { namespace: 'n1', team: 'x', playbook: 'by-team' });
     const [id] = (await s.apply(byTeam('A'))).incidents as [string];
-    s.clock.t += 10 * 60_000;
+    s.clock.t += 6 * 60_000;
     expect(await lifecycle.markDiagnosed(id)).toBe(true);
+    // 7 min after opening, 1 min after the diagnosis by hand: covered.
     s.clock.t += 60_000;
     expect((await s.apply(byTeam('B'))).events.map((e) => e.type)).toEqual(['alert-added']);
-    s.clock.t += 10 * 60_000;
+    s.clock.t += 6 * 60_000;
     expect((await s.apply(byTeam('C'))).events.map((e) => e.type)).toEqual(['alert-added', 'rediagnose']);
   });
 
