@@ -40,14 +40,19 @@ export const isAccessCommand = (name: string): name is AccessCommand =>
 export const Principal = z.union([
   z.literal('anyone'),
   z.literal('approvers'),
-  z.string().regex(/^[USW][A-Z0-9]{2,}$/, 'expected anyone, approvers, or a Slack user (U…) or user-group (S…) ID'),
+  z
+    .string()
+    .regex(/^[USW][A-Z0-9]{2,}$/, 'expected anyone, approvers, or a Slack user (U…) or user-group (S…) ID'),
 ]);
 export type Principal = z.infer<typeof Principal>;
 
 export const CommandRule = z.strictObject({
   who: z.array(Principal).min(1),
   /** Slack channel IDs where the command may run; absent: any channel. */
-  channels: z.array(z.string().regex(/^[CGD][A-Z0-9]{2,}$/, 'expected a Slack channel ID')).min(1).optional(),
+  channels: z
+    .array(z.string().regex(/^[CGD][A-Z0-9]{2,}$/, 'expected a Slack channel ID'))
+    .min(1)
+    .optional(),
 });
 export type CommandRule = z.infer<typeof CommandRule>;
 

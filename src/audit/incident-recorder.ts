@@ -93,7 +93,12 @@ export function auditEntriesFor(event: IncidentEvent): AuditInput[] {
       ];
     case 'acknowledged':
       return [
-        { actor: event.by, event: 'incident.acknowledged', incident, details: { ...common, previous: event.previous } },
+        {
+          actor: event.by,
+          event: 'incident.acknowledged',
+          incident,
+          details: { ...common, previous: event.previous },
+        },
       ];
     case 'silenced':
       return [

@@ -67,6 +67,8 @@ function statusLine(p: Proposal, expired: boolean): string {
       return `Denied${by}: ${p.title}`;
     case 'dry-run':
       return `Dry run: ${p.title}${approvedBy} — nothing applied`;
+    case 'retired':
+      return `Retired: ${p.title} — ${p.retiredReason ?? 'incident resolved'}`;
     default:
       return `${p.title}: ${p.status}`;
   }

@@ -76,6 +76,7 @@ function keyValues(key: readonly string[], alerts: readonly Alert[]): string[] |
 /** What the incident records of a sender group, pre-encoded for the script. */
 export function senderJSON(source: string, group: string, externalURL: unknown): string {
   let json = `{"source":${JSON.stringify(source)},"group":${JSON.stringify(group)}`;
-  if (typeof externalURL === 'string' && externalURL !== '') json += `,"externalURL":${JSON.stringify(externalURL)}`;
+  if (typeof externalURL === 'string' && externalURL !== '')
+    json += `,"externalURL":${JSON.stringify(externalURL)}`;
   return `${json}}`;
 }

@@ -100,14 +100,12 @@ export class IncidentLifecycle {
     ...extra: (string | number)[]
   ): Promise<unknown> {
     return this.guard(
-      runLua(this.options.redis, script, [this.key(id)], [
-        this.prefix,
-        id,
-        user,
-        this.now().getTime(),
-        this.options.streamMaxLen ?? 100_000,
-        ...extra,
-      ]),
+      runLua(
+        this.options.redis,
+        script,
+        [this.key(id)],
+        [this.prefix, id, user, this.now().getTime(), this.options.streamMaxLen ?? 100_000, ...extra],
+      ),
     );
   }
 

@@ -55,7 +55,11 @@ function setup() {
   return { redis, prefix, clock, store, events, apply };
 }
 
-function alert(name: string, labels: Record<string, string>, status: 'firing' | 'resolved' = 'firing'): Alert {
+function alert(
+  name: string,
+  labels: Record<string, string>,
+  status: 'firing' | 'resolved' = 'firing',
+): Alert {
   return {
     source: 'alertmanager',
     name,
@@ -69,7 +73,11 @@ function alert(name: string, labels: Record<string, string>, status: 'firing' | 
 }
 
 /** Alertmanager grouping by [alertname, namespace]: one notification per name. */
-function group(name: string, labels: Record<string, string>, status: 'firing' | 'resolved' = 'firing'): AlertBatch {
+function group(
+  name: string,
+  labels: Record<string, string>,
+  status: 'firing' | 'resolved' = 'firing',
+): AlertBatch {
   return {
     source: 'alertmanager',
     group: `{}:{alertname="${name}", namespace="${labels.namespace ?? ''}"}`,
@@ -169,7 +177,10 @@ describe('correlation of alert groups', () => {
     expect(b.incidents).toEqual(a.incidents);
     expect(c.incidents).not.toEqual(a.incidents);
     expect(d.incidents).not.toEqual(a.incidents);
-    expect(s.events[1]).toMatchObject({ type: 'alert-added', joined: { key: { namespace: 'n1', team: 'x' } } });
+    expect(s.events[1]).toMatchObject({
+      type: 'alert-added',
+      joined: { key: { namespace: 'n1', team: 'x' } },
+    });
   });
 
   it('the window: a group arriving after the incident was quiet for the window opens its own', async () => {
@@ -195,7 +206,11 @@ describe('correlation of alert groups', () => {
     expect(partly.events.map((e) => e.type)).toEqual(['alert-resolved']);
     const done = await s.apply(connector(NAMES[1] as string, 'resolved'));
     expect(done.events.map((e) => e.type)).toEqual(['resolved']);
-    expect(await s.store.get(id as string)).toMatchObject({ status: 'resolved', alertCount: 4, firingCount: 0 });
+    expect(await s.store.get(id as string)).toMatchObject({
+      status: 'resolved',
+      alertCount: 4,
+      firingCount: 0,
+    });
     for (const name of NAMES.slice(0, 2)) {
       const key = `${s.prefix}incident-key:alertmanager:connector:${connector(name).group}`;
       expect(await s.redis.ttl(key)).toBeGreaterThan(0);
@@ -246,7 +261,11 @@ describe('re-diagnosis when the firing alert names change', () => {
 
   it('a diagnosis asked for by hand restarts the settle time', async () => {
     const s = setup();
-    const lifecycle = new IncidentLifecycle({ redis: s.redis, prefix: s.prefix, now: () => new Date(s.clock.t) });
+    const lifecycle = new IncidentLifecycle({
+      redis: s.redis,
+      prefix: s.prefix,
+      now: () => new Date(s.clock.t),
+    });
     const byTeam = (name: string) => group(name, { namespace: 'n1', team: 'x', playbook: 'by-team' });
     const [id] = (await s.apply(byTeam('A'))).incidents as [string];
     s.clock.t += 6 * 60_000;

@@ -46,7 +46,12 @@ function azure(startsAt = T0 - 60_000): AlertBatch {
     startsAt: new Date(startsAt).toISOString(),
     fingerprint: 'azure-rule-1',
   };
-  return { source: 'azure-monitor', group: '/subscriptions/x/alertrules/ingestion', alerts: [alert], meta: {} };
+  return {
+    source: 'azure-monitor',
+    group: '/subscriptions/x/alertrules/ingestion',
+    alerts: [alert],
+    meta: {},
+  };
 }
 
 const stream = async (s: ReturnType<typeof setup>) =>
@@ -60,7 +65,12 @@ describe('acknowledge', () => {
     const first = await s.lifecycle.acknowledge(id, 'U0ALICE');
     expect(first).toMatchObject({ outcome: 'acknowledged', previous: undefined });
     if (first.outcome === 'acknowledged')
-      expect(first.event).toMatchObject({ type: 'acknowledged', by: 'U0ALICE', previous: null, incidentId: id });
+      expect(first.event).toMatchObject({
+        type: 'acknowledged',
+        by: 'U0ALICE',
+        previous: null,
+        incidentId: id,
+      });
     expect(await s.store.get(id)).toMatchObject({
       acknowledgedBy: 'U0ALICE',
       acknowledgedAt: new Date(T0 + 1000).toISOString(),
@@ -80,7 +90,9 @@ describe('acknowledge', () => {
   it('ten concurrent clicks by one person: one acknowledgement on the outbox', async () => {
     const s = setup();
     const [id] = (await s.apply(azure())).incidents as [string];
-    const results = await Promise.all(Array.from({ length: 10 }, () => s.lifecycle.acknowledge(id, 'U0ALICE')));
+    const results = await Promise.all(
+      Array.from({ length: 10 }, () => s.lifecycle.acknowledge(id, 'U0ALICE')),
+    );
     expect(results.filter((r) => r.outcome === 'acknowledged')).toHaveLength(1);
     expect(await stream(s)).toEqual(['opened', 'acknowledged']);
   });
@@ -105,7 +117,11 @@ describe('resolve by hand', () => {
         resolvedAt: new Date(T0 + 3_600_000).toISOString(),
       });
     }
-    expect(await s.store.get(id)).toMatchObject({ status: 'resolved', resolvedBy: 'U0ALICE', durationMs: 3_660_000 });
+    expect(await s.store.get(id)).toMatchObject({
+      status: 'resolved',
+      resolvedBy: 'U0ALICE',
+      durationMs: 3_660_000,
+    });
     expect(await s.store.listOpen()).toEqual([]);
     expect(await s.lifecycle.isResolved(id)).toBe(true);
     expect(await s.redis.ttl(`${s.prefix}incident:${id}`)).toBeGreaterThan(0);
@@ -121,7 +137,13 @@ describe('resolve by hand', () => {
   it('ack and manual resolve reach the audit trail with the person as actor', async () => {
     const s = setup();
     const audit = new AuditTrail({ redis: s.redis, prefix: s.prefix });
-    const recorder = startIncidentRecorder({ redis: s.redis, audit, log: silentLogger, prefix: s.prefix, consumer: 't' });
+    const recorder = startIncidentRecorder({
+      redis: s.redis,
+      audit,
+      log: silentLogger,
+      prefix: s.prefix,
+      consumer: 't',
+    });
     try {
       const [id] = (await s.apply(azure())).incidents as [string];
       await s.lifecycle.acknowledge(id, 'U0ALICE');
