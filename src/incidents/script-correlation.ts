@@ -57,6 +57,8 @@ local function close_incident(p, id, ttl, mapkey)
     if redis.call('GET', mk) == id then redis.call('EXPIRE', mk, ttl) end
   end
   if mapkey then redis.call('EXPIRE', mapkey, ttl) end
-  for _, key in ipairs({ ik, ik .. ':alerts', ik .. ':groups', ik .. ':names' }) do redis.call('EXPIRE', key, ttl) end
+  for _, key in ipairs({ ik, ik .. ':alerts', ik .. ':groups', ik .. ':names', ik .. ':silences' }) do
+    redis.call('EXPIRE', key, ttl)
+  end
 end
 `;
