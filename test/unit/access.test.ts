@@ -153,7 +153,12 @@ describe('the access gate', () => {
         lookups.push(g);
         return g === 'S0ONCALL' ? ['U0MEMBER'] : [];
       },
-      audit: { append: async (e) => (audited.push(e), {}) as never },
+      audit: {
+        append: async (e) => {
+          audited.push(e);
+          return {} as never;
+        },
+      },
       log: silentLogger,
     });
     const ok = await gate.check({
