@@ -55,6 +55,8 @@ export interface ChatRuntimeOptions {
   /** Check implementations (tests and the benchmark pass fakes); the registry by default. */
   checks?: Partial<Record<CheckKind, AnyCheckDefinition>>;
   diagnosisDeadlineMs?: number;
+  /** /perf ack, resolve, silence and the access rules (issue 12; the composition root builds them). */
+  commands?: Pick<CommandContext, 'incidentActions' | 'access'> | undefined;
 }
 
 export interface RemediationPort {
@@ -148,6 +150,7 @@ export async function createChatRuntime(o: ChatRuntimeOptions): Promise<ChatRunt
       },
     },
     threadLink: (channel, ts) => sink.link({ channel, ts }),
+    ...o.commands,
   });
 
   if (slack && remediation?.useGroupResolver) {

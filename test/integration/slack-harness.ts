@@ -39,6 +39,13 @@ export interface HarnessOptions {
   queue?: ChannelQueueOptions;
   /** Remediation wiring (proposals, decide) built from the harness's Redis and prefix. */
   remediation?: (h: { app: AppDeps; prefix: string; audit: AuditTrail }) => AttachChatOptions['remediation'];
+  /** /perf ack, resolve, silence and the access rules, built on the harness's Redis and prefix. */
+  commands?: (h: {
+    app: AppDeps;
+    prefix: string;
+    audit: AuditTrail;
+    incidents: IncidentStore;
+  }) => AttachChatOptions['commands'];
   /** Without Slack credentials: the terminal is the incident channel. */
   terminal?: boolean;
   log?: Logger;
@@ -107,6 +114,7 @@ export async function startHarness(o: HarnessOptions = {}): Promise<Harness> {
     write: (t) => printed.push(t),
     chartDir: undefined,
     remediation: o.remediation?.({ app, prefix, audit }),
+    commands: o.commands?.({ app, prefix, audit, incidents }),
     // Fast retries after a 429 so tests do not wait Slack's real schedule.
     slack: { retryConfig: { retries: 5, minTimeout: 50, maxTimeout: 200 }, queue: o.queue },
   });
