@@ -16,9 +16,13 @@ import { silentLogger } from '../src/log.js';
 import { editDistance, PlaybookCatalog } from '../src/playbooks/catalog.js';
 import { DNS1123_LABEL } from '../src/playbooks/kinds.js';
 import { loadPlaybooksOrThrow } from '../src/playbooks/loader.js';
+import { guarded } from './access.js';
+import { ackCommand } from './ack.js';
 import { helpCommand } from './help.js';
 import { connectOnce, type Io } from './io.js';
 import { listCommand } from './list.js';
+import { resolveCommand } from './resolve.js';
+import { silenceCommand } from './silence.js';
 import { statusCommand } from './status.js';
 
 // diagnose and audit belong to the diagnostics and remediation issues; these entries only parse
@@ -118,13 +122,17 @@ function unavailable(what: string): CommandReply {
   });
 }
 
+// Each one passes the access rules (commands/access.ts) when typed in Slack.
 export const COMMANDS: readonly PerfCommand[] = [
   diagnoseEntry,
   listCommand,
   statusCommand,
   auditEntry,
+  ackCommand,
+  silenceCommand,
+  resolveCommand,
   helpCommand(() => COMMANDS),
-];
+].map(guarded);
 
 export function findCommand(name: string): PerfCommand | undefined {
   return COMMANDS.find((c) => c.name === name.toLowerCase());

@@ -2,11 +2,15 @@
 // `worker`, the CLI commands and the tests assemble the same bot. Nothing here starts work;
 // the processes in commands/ decide which loops run (src/services.ts).
 import type { Redis } from 'ioredis';
+import { AccessGate, loadAccessFile } from './access/index.js';
 import type { SnsVerifier } from './alerts/sns.js';
 import { createAuditTrail } from './audit/setup.js';
 import type { AuditTrail } from './audit/trail.js';
 import type { Config } from './config.js';
+import { IncidentLifecycle } from './incidents/lifecycle.js';
+import { IncidentSilences } from './incidents/silences.js';
 import { IncidentStore } from './incidents/store.js';
+import { createAlertmanagerClient } from './integrations/alertmanager/client.js';
 import { type BackendSource, type Backends, createBackends, toBackends } from './integrations/backends.js';
 import { type ActionSource, type CheckSource, createRegistry } from './integrations/registry.js';
 import type { Logger } from './log.js';
@@ -36,6 +40,12 @@ export interface App {
   actions: ActionSource;
   now: () => Date;
   incidents: IncidentStore;
+  /** Acknowledge and resolve by hand (src/incidents/lifecycle.ts). */
+  lifecycle: IncidentLifecycle;
+  /** Silences through Alertmanager for an incident's alerts. */
+  silences: IncidentSilences;
+  /** Who may run which command where (PERFBOT_ACCESS, playbook `access` sections). */
+  access: AccessGate;
   audit: AuditTrail;
   remediation: RemediationService;
   diagnoses: DiagnosisStore;
@@ -101,6 +111,22 @@ export async function createApp(options: AppOptions): Promise<App> {
     retentionMs: config.incidents.retentionMs,
     replicaWait,
   });
+  const lifecycle = new IncidentLifecycle({ redis, prefix, now, retentionMs: config.incidents.retentionMs });
+  const silences = new IncidentSilences({
+    redis,
+    incidents,
+    alertmanagerUrls: config.alertmanagerUrls,
+    client: (baseUrl) => createAlertmanagerClient({ baseUrl }),
+    prefix,
+    now,
+    log,
+  });
+  const access = new AccessGate({
+    file: config.accessFile ? await loadAccessFile(config.accessFile) : undefined,
+    defaultApprovers: config.approvers,
+    audit,
+    log,
+  });
   const remediation = new RemediationService({
     redis,
     redisUrl: options.redisUrl,
@@ -143,6 +169,9 @@ export async function createApp(options: AppOptions): Promise<App> {
     actions,
     now,
     incidents,
+    lifecycle,
+    silences,
+    access,
     audit,
     remediation,
     diagnoses,

@@ -169,6 +169,10 @@ const EnvSchema = z.object({
     message: 'expected a number of replicas (0 turns the wait off)',
   }),
   PERFBOT_REDIS_WAIT_TIMEOUT: duration('1s'),
+  ALERTMANAGER_URL: csv.refine((urls) => urls.every((u) => /^https?:\/\//.test(u) && URL.canParse(u)), {
+    message: 'expected comma-separated http(s) Alertmanager URLs',
+  }),
+  PERFBOT_ACCESS: optionalString,
   LOG_LEVEL: optionalString.refine((v) => v === undefined || (LOG_LEVELS as readonly string[]).includes(v), {
     message: `expected one of ${LOG_LEVELS.join(', ')}`,
   }),
@@ -235,6 +239,10 @@ export interface Config {
     waitReplicas: number;
     waitTimeoutMs: number;
   };
+  /** Alertmanagers that get silences (an HA pair: all of them); empty: the alert's externalURL. */
+  alertmanagerUrls: string[];
+  /** The PERFBOT_ACCESS file (who may run which command where), if any. */
+  accessFile: string | undefined;
   logLevel: (typeof LOG_LEVELS)[number];
   /** The raw environment, for SDKs that read their own standard variables (AWS, Azure, kube). */
   env: Readonly<Record<string, string | undefined>>;
@@ -328,6 +336,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
       waitReplicas: Number(e.PERFBOT_REDIS_WAIT_REPLICAS ?? 1),
       waitTimeoutMs: e.PERFBOT_REDIS_WAIT_TIMEOUT,
     },
+    alertmanagerUrls: e.ALERTMANAGER_URL,
+    accessFile: e.PERFBOT_ACCESS,
     logLevel: (e.LOG_LEVEL as Config['logLevel'] | undefined) ?? 'info',
     env,
   };
@@ -367,5 +377,7 @@ const SECRET_NAME = /TOKEN|SECRET|PASSWORD|KEY/i;
 
 function redactValue(name: string, value: string | undefined): string {
   if (value === undefined) return '';
-  return SECRET_NAME.test(name) ? '[redacted]' : value;
+  if (SECRET_NAME.test(name)) return '[redacted]';
+  // URLs may carry credentials (ALERTMANAGER_URL=https://user:pass@…).
+  return value.replace(/\/\/[^/@\s]*@/g, '//[redacted]@');
 }

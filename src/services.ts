@@ -6,10 +6,12 @@ import type { App } from './app.js';
 import { startIncidentRecorder } from './audit/incident-recorder.js';
 import { startAuditRetention } from './audit/retention.js';
 import { consumeIncidentEvents } from './incidents/events.js';
+import { startSilenceWatcher } from './incidents/silence-watch.js';
 import { startStaleIncidentSweeper } from './incidents/stale.js';
 import { instrumentWorker } from './metrics-hooks.js';
 import { REMEDIATION_QUEUE } from './remediation/queue.js';
 import { engineRerunChecks } from './remediation/rerun.js';
+import { startProposalRetirer } from './remediation/retire.js';
 
 /** Something started with the process that must stop with it. */
 export interface Service {
@@ -28,6 +30,24 @@ export function startResponse(app: App, consumer = `${hostname()}-${process.pid}
     signal: abort.signal,
     log: app.log,
   });
+  // Proposals follow the incident: resolution retires the pending ones (group "remediation").
+  const retirer = startProposalRetirer({
+    redis: app.redis,
+    prefix: app.prefix,
+    store: app.remediation.store,
+    audit: app.audit,
+    events: app.remediation.events,
+    log: app.log,
+    now: app.now,
+    consumer,
+  });
+  // A silence's expiry or deletion in Alertmanager is noticed and put on the incident outbox.
+  const watcher = startSilenceWatcher({
+    silences: app.silences,
+    redis: app.redis,
+    log: app.log,
+    now: app.now,
+  });
   // Alerts and incident transitions enter the audit trail whether or not anyone renders them.
   const recorder = startIncidentRecorder({
     redis: app.redis,
@@ -42,6 +62,8 @@ export function startResponse(app: App, consumer = `${hostname()}-${process.pid}
       abort.abort();
       await loop;
       await recorder.stop();
+      await retirer.stop();
+      await watcher.stop();
       await app.response.idle();
     },
   };

@@ -50,7 +50,16 @@ export function auditEntriesFor(event: IncidentEvent): AuditInput[] {
         ...received('firing'),
       ];
     case 'alert-added':
-      return received('firing');
+      if (!event.joined) return received('firing');
+      return [
+        {
+          actor,
+          event: 'incident.correlated',
+          incident,
+          details: { ...common, title: event.title, key: event.joined.key },
+        },
+        ...received('firing'),
+      ];
     case 'repeated':
       return [
         { actor, event: 'incident.repeated', incident, details: { ...common, repeats: event.repeats } },
@@ -61,7 +70,7 @@ export function auditEntriesFor(event: IncidentEvent): AuditInput[] {
       return [
         ...received('resolved'),
         {
-          actor,
+          actor: event.resolvedBy ?? actor,
           event: 'incident.resolved',
           incident,
           details: {
@@ -70,7 +79,50 @@ export function auditEntriesFor(event: IncidentEvent): AuditInput[] {
             resolvedAt: event.resolvedAt,
             durationMs: event.durationMs,
             ...(event.reason ? { reason: event.reason } : {}),
+            ...(event.resolvedBy ? { manual: true } : {}),
           },
+        },
+      ];
+    case 'rediagnose':
+      return [
+        {
+          actor,
+          event: 'incident.rediagnose',
+          incident,
+          details: { ...common, newNames: event.newNames, firingNames: event.firingNames },
+        },
+      ];
+    case 'acknowledged':
+      return [
+        {
+          actor: event.by,
+          event: 'incident.acknowledged',
+          incident,
+          details: { ...common, previous: event.previous },
+        },
+      ];
+    case 'silenced':
+      return [
+        {
+          actor: event.by,
+          event: 'silence.created',
+          incident,
+          details: {
+            ...common,
+            silences: event.silences,
+            endsAt: event.endsAt,
+            matchers: event.matchers,
+            comment: event.comment,
+          },
+        },
+      ];
+    case 'silence-ended':
+      return [
+        {
+          actor: event.by ?? event.source,
+          event: 'silence.ended',
+          incident,
+          details: { ...common, silence: event.silence, reason: event.reason },
         },
       ];
   }

@@ -6,8 +6,18 @@ export const AUDIT_EVENTS = [
   'incident.opened',
   'incident.repeated',
   'incident.resolved',
+  /** A sender group joined an open incident through correlation (details: group, key). */
+  'incident.correlated',
+  /** New firing alert names after the last diagnosis settled: diagnose again. */
+  'incident.rediagnose',
+  /** Someone took the incident (actor); details.previous: who had it. */
+  'incident.acknowledged',
+  'silence.created',
+  'silence.ended',
   'command.invoked',
   'diagnosis.started',
+  /** A command or button refused by the access rules (src/access/); details say who may. */
+  'command.refused',
   'diagnosis.done',
   'diagnosis.failed',
   'proposal.created',
@@ -18,6 +28,8 @@ export const AUDIT_EVENTS = [
   /** A click that changed nothing: not an approver, self-approval, expired, already decided… */
   'proposal.refused',
   'proposal.expired',
+  /** A pending proposal whose incident resolved: it can no longer be approved. */
+  'proposal.retired',
   'job.started',
   'job.succeeded',
   'job.failed',

@@ -1,14 +1,25 @@
 // What a /perf subcommand is: one file each under commands/, registered in commands/index.ts,
 // run the same way from Slack and from the CLI. A command returns a neutral ChatMessage; Slack
 // renders it as Block Kit, the terminal as text.
+import type { AccessDecision, AccessRequest } from '../access/gate.js';
+import type { AckOutcome, IncidentLifecycle, ResolveOutcome } from '../incidents/lifecycle.js';
+import type { IncidentSilence, IncidentSilences, SilenceOutcome } from '../incidents/silences.js';
 import type { IncidentStore } from '../incidents/store.js';
+import type { Incident } from '../incidents/types.js';
 import type { Logger } from '../log.js';
 import type { PlaybookCatalog } from '../playbooks/catalog.js';
 import type { LoadedPlaybook } from '../playbooks/schema.js';
 import type { ChatMessage } from './message.js';
 
 export type Invoker =
-  | { kind: 'slack'; userId: string; channelId: string; teamId?: string | undefined }
+  | {
+      kind: 'slack';
+      userId: string;
+      channelId: string;
+      teamId?: string | undefined;
+      /** The thread it came from (a button, a thread reply): its incident needs no argument. */
+      threadTs?: string | undefined;
+    }
   | { kind: 'cli'; user: string };
 
 export interface CommandReply {
@@ -71,6 +82,44 @@ export interface AuditLister {
   lines(filter: { incident?: string | undefined; limit: number }): Promise<string[]>;
 }
 
+/** What /perf ack, resolve and silence do (src/incidents/: lifecycle.ts, silences.ts). */
+export interface IncidentActions {
+  get(id: string): Promise<Incident | undefined>;
+  acknowledge(id: string, user: string): Promise<AckOutcome>;
+  resolve(id: string, user: string): Promise<ResolveOutcome>;
+  /** Absent when no Alertmanager can be reached from this process. */
+  silence?:
+    | ((
+        id: string,
+        input: { user: string; durationMs: number; comment?: string | undefined },
+      ) => Promise<SilenceOutcome>)
+    | undefined;
+  expireSilences?:
+    | ((id: string, user: string) => Promise<{ expired: IncidentSilence[]; failed: string[] }>)
+    | undefined;
+}
+
+/** The incident store, lifecycle and (with an Alertmanager) silences, as the commands need them. */
+export function incidentActions(o: {
+  store: Pick<IncidentStore, 'get'>;
+  lifecycle: Pick<IncidentLifecycle, 'acknowledge' | 'resolve'>;
+  silences?: Pick<IncidentSilences, 'silence' | 'expire'> | undefined;
+}): IncidentActions {
+  const { silences } = o;
+  return {
+    get: (id) => o.store.get(id),
+    acknowledge: (id, user) => o.lifecycle.acknowledge(id, user),
+    resolve: (id, user) => o.lifecycle.resolve(id, user),
+    silence: silences && ((id, input) => silences.silence(id, input)),
+    expireSilences: silences && ((id, user) => silences.expire(id, user)),
+  };
+}
+
+/** Who may run which command where (src/access/gate.ts AccessGate fits). */
+export interface CommandAccess {
+  check(request: AccessRequest): Promise<AccessDecision>;
+}
+
 export interface CommandContext {
   catalog: PlaybookCatalog;
   invoker: Invoker;
@@ -85,6 +134,10 @@ export interface CommandContext {
     | undefined;
   /** A link to a Slack thread, when Slack is configured. */
   threadLink?: ((channel: string, ts: string) => string) | undefined;
+  /** ack, resolve, silence: the incident lifecycle, where this process has the incident store. */
+  incidentActions?: IncidentActions | undefined;
+  /** Per-command permissions for Slack invocations; absent: none (the CLI holds the bot's own credentials). */
+  access?: CommandAccess | undefined;
 }
 
 export interface PerfCommand {
@@ -92,6 +145,14 @@ export interface PerfCommand {
   usage: string;
   summary: string;
   run(args: string[], ctx: CommandContext): Promise<CommandReply>;
+  /**
+   * What the command acts on, for the access rules (a playbook's `access` section applies to its
+   * incidents). Absent: the command's general rule.
+   */
+  accessTarget?(
+    args: string[],
+    ctx: CommandContext,
+  ): Promise<{ incidentId?: string; playbookId?: string | null }>;
 }
 
 export function reply(

@@ -90,6 +90,8 @@ function statusLine(p: Proposal, expired: boolean): Span[] {
       return rich`Denied${by}: ${p.title}`;
     case 'dry-run':
       return rich`Dry run: ${p.title}${approvedBy} — nothing applied`;
+    case 'retired':
+      return rich`Retired: ${p.title} — ${p.retiredReason ?? 'incident resolved'}`;
     default:
       return rich`${p.title}: ${p.status}`;
   }

@@ -7,7 +7,7 @@ import type { App } from '../app.js';
 import type { AuditSink } from '../audit/types.js';
 import type { Logger } from '../log.js';
 import type { CommandContext, CommandReply, Invoker } from './command.js';
-import { incidentDirectory } from './command.js';
+import { incidentActions, incidentDirectory } from './command.js';
 import { DiagnosisFeed } from './diagnosis-feed.js';
 import { IncidentThreads } from './incident-threads.js';
 import { ChatRefs } from './refs.js';
@@ -120,13 +120,20 @@ export async function createChat(app: App, o: ChatOptions): Promise<ChatRuntime>
       },
     },
     threadLink: (channel, ts) => sink.link({ channel, ts }),
+    incidentActions: incidentActions({
+      store: app.incidents,
+      lifecycle: app.lifecycle,
+      silences: app.silences,
+    }),
+    access: app.access,
   });
 
   if (slack) {
     const client = slack.app.client;
-    app.remediation.useGroupResolver(
-      async (usergroup) => (await client.usergroups.users.list({ usergroup })).users ?? [],
-    );
+    const members = async (usergroup: string) =>
+      (await client.usergroups.users.list({ usergroup })).users ?? [];
+    app.remediation.useGroupResolver(members);
+    app.access.useGroupResolver(members);
     const { registerSlackHandlers } = await import('./slack/interactions.js');
     registerSlackHandlers(slack.app, {
       sink,

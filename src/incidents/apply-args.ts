@@ -3,6 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Alert, AlertBatch } from '../alerts/schema.js';
 import type { RouteDecision } from '../playbooks/route.js';
+import { correlationOf, senderJSON } from './correlation.js';
 import { type IncidentEvent, type IncidentEventType, scriptEvent } from './events.js';
 
 /** What an event says, known without parsing it. */
@@ -69,8 +70,13 @@ export function buildApplyArgs(
     groups.size,
   ];
   const decided: RouteDecision[] = [];
+  // The same for every group of the request (the Alertmanager that sent it, for silences).
+  const sender = senderJSON(batch.source, batch.group, batch.meta.externalURL);
+  // Stored with each alert: an incident that correlated several groups lists alerts by group.
+  const groupJSON = JSON.stringify(batch.group);
   for (const [pb, { decision, alerts }] of groups) {
     decided.push(decision);
+    const correlation = correlationOf(decision.playbook, alerts);
     args.push(
       incidentKey(batch.source, batch.group, pb),
       newIncidentId(now),
@@ -82,10 +88,15 @@ export function buildApplyArgs(
       window,
       alerts.length,
       JSON.stringify(alerts[0]?.name ?? ''),
+      correlation.key,
+      correlation.windowMs,
+      correlation.descriptionJSON,
+      correlation.settleMs,
+      sender,
       // Every incident of the request shares it: a left-out alert may belong to any of them.
       String(Math.max(0, Math.trunc(batch.truncatedAlerts ?? 0))),
     );
-    for (const alert of alerts) pushAlertArgs(args, alert);
+    for (const alert of alerts) pushAlertArgs(args, alert, groupJSON);
   }
   return { args, decided };
 }
@@ -132,7 +143,7 @@ export function incidentKey(source: string, group: string, playbookId: string): 
  * state and the hash field already hold (status, times, fingerprint, source): fewer bytes for
  * Redis to copy on every request.
  */
-function pushAlertArgs(args: (string | number)[], alert: Alert): void {
+function pushAlertArgs(args: (string | number)[], alert: Alert, groupJSON: string): void {
   // Built by concatenation around JSON-encoded values: the same JSON as stringifying objects,
   // without allocating them (this runs for every alert of every request).
   const fp = JSON.stringify(alert.fingerprint);
@@ -145,7 +156,10 @@ function pushAlertArgs(args: (string | number)[], alert: Alert): void {
   let stored = `{"name":${name},"labels":${JSON.stringify(alert.labels)},"annotations":${JSON.stringify(alert.annotations)}`;
   if (alert.generatorURL !== undefined) stored += `,"generatorURL":${JSON.stringify(alert.generatorURL)}`;
   if (alert.value !== undefined) stored += `,"value":${alert.value}`;
+  stored += `,"group":${groupJSON}`;
   const startsMs = Date.parse(alert.startsAt);
   const endsMs = alert.endsAt ? Date.parse(alert.endsAt) : 0;
-  args.push(`${fp}\n${alert.status === 'firing' ? 'f' : 'r'}\n${startsMs}\n${endsMs}\n${card}}\n${stored}}`);
+  args.push(
+    `${fp}\n${alert.status === 'firing' ? 'f' : 'r'}\n${startsMs}\n${endsMs}\n${name}\n${card}}\n${stored}}`,
+  );
 }

@@ -61,9 +61,20 @@ const base = {
   alerts: z.array(RawAlert.transform(toAlertSummary)),
 };
 
+/** A silence as events carry it: which Alertmanager, which silence. */
+const SilenceRef = z.object({ url: z.string(), id: z.string() });
+
 export const IncidentEventPayload = z.discriminatedUnion('type', [
   z.object({ type: z.literal('opened'), ...base, trigger: z.string().nullable() }),
-  z.object({ type: z.literal('alert-added'), ...base }),
+  /**
+   * `joined`: a new sender group joined the incident through correlation (`group` is that
+   * group; `key` the labels it matched on); its alerts are `alerts`.
+   */
+  z.object({
+    type: z.literal('alert-added'),
+    ...base,
+    joined: z.object({ key: z.record(z.string(), z.string()).nullable() }).optional(),
+  }),
   /** `repeats`: the incident's total of repeated notifications so far. */
   z.object({ type: z.literal('repeated'), ...base, repeats: z.number() }),
   /**
@@ -84,6 +95,45 @@ export const IncidentEventPayload = z.discriminatedUnion('type', [
     durationMs: z.number(),
     /** "stale": closed because nothing arrived for PERFBOT_INCIDENT_STALE_AFTER (stale.ts). */
     reason: z.literal('stale').optional(),
+    resolvedBy: z.string().optional(),
+  }),
+  /**
+   * The set of firing alert names gained `newNames` after the incident's last diagnosis had
+   * settled (playbook `correlation.settle`): the response layer should diagnose it again.
+   */
+  z.object({
+    type: z.literal('rediagnose'),
+    ...base,
+    newNames: z.array(z.string()),
+    firingNames: z.array(z.string()),
+  }),
+  /** Someone took the incident (`previous`: who had it before, if anyone). */
+  z.object({
+    type: z.literal('acknowledged'),
+    ...base,
+    by: z.string(),
+    previous: z.string().nullable(),
+  }),
+  /** Silences created in Alertmanager for the incident's alerts (src/incidents/silences.ts). */
+  z.object({
+    type: z.literal('silenced'),
+    ...base,
+    by: z.string(),
+    silences: z.array(SilenceRef),
+    endsAt: ms,
+    matchers: z.array(z.object({ name: z.string(), value: z.string(), isRegex: z.boolean() })),
+    comment: z.string(),
+  }),
+  /**
+   * A silence of the incident ended: `expired` (its time ran out), `deleted` (expired early in
+   * Alertmanager, or gone from it), `expired-by` (`by` expired it through perfbot).
+   */
+  z.object({
+    type: z.literal('silence-ended'),
+    ...base,
+    silence: SilenceRef,
+    reason: z.enum(['expired', 'deleted', 'expired-by']),
+    by: z.string().nullable(),
   }),
 ]);
 

@@ -2,9 +2,11 @@
 import type { Alert, AlertSource } from '../alerts/schema.js';
 
 /** What the store keeps of an alert besides its state (see store.ts pushAlertArgs). */
-export type StoredAlert = Pick<Alert, 'name' | 'labels' | 'annotations' | 'generatorURL' | 'value'>;
+export type StoredAlert = Pick<Alert, 'name' | 'labels' | 'annotations' | 'generatorURL' | 'value'> & {
+  group?: string;
+};
 
-import type { Incident, IncidentAlert, IncidentSummary } from './types.js';
+import type { Incident, IncidentAlert, IncidentGroup, IncidentSummary } from './types.js';
 
 const iso = (ms: string | undefined): string => new Date(Number(ms ?? 0)).toISOString();
 const int = (v: string | undefined): number => Number(v ?? 0);
@@ -33,12 +35,18 @@ export function readSummary(h: Record<string, string>): IncidentSummary | undefi
   if (h.truncated && h.truncated !== '0') summary.truncatedAlerts = int(h.truncated);
   if (h.closedReason === 'stale') summary.closedReason = 'stale';
   if (h.threadChannel && h.threadTs) summary.thread = { channel: h.threadChannel, ts: h.threadTs };
+  if (h.ackBy) {
+    summary.acknowledgedBy = h.ackBy;
+    summary.acknowledgedAt = iso(h.ackAt);
+  }
+  if (h.resolvedBy) summary.resolvedBy = h.resolvedBy;
   return summary;
 }
 
 export function readIncident(
   hash: Record<string, string>,
   alerts: Record<string, string>,
+  groups: Record<string, string> = {},
 ): Incident | undefined {
   const summary = readSummary(hash);
   if (!summary) return undefined;
@@ -65,8 +73,31 @@ export function readIncident(
     if (st === 'r') alert.endsAt = iso(endMs);
     if (stored.generatorURL !== undefined) alert.generatorURL = stored.generatorURL;
     if (stored.value !== undefined) alert.value = stored.value;
+    if (stored.group !== undefined) alert.group = stored.group;
     list.push(alert);
   }
   list.sort((a, b) => a.startsAt.localeCompare(b.startsAt) || a.fingerprint.localeCompare(b.fingerprint));
-  return { ...summary, alerts: list };
+  return { ...summary, alerts: list, groups: readGroups(groups) };
+}
+
+interface StoredGroup {
+  reason: 'opened' | 'joined';
+  at: number;
+  key: Record<string, string> | null;
+  sender: { source: IncidentGroup['source']; group: string; externalURL?: string };
+}
+
+/** incident:<id>:groups (script-correlation.ts record_group), oldest first. */
+function readGroups(raw: Record<string, string>): IncidentGroup[] {
+  return Object.values(raw)
+    .map((json) => JSON.parse(json) as StoredGroup)
+    .sort((a, b) => a.at - b.at || Number(b.reason === 'opened') - Number(a.reason === 'opened'))
+    .map((g) => ({
+      source: g.sender.source,
+      group: g.sender.group,
+      reason: g.reason,
+      at: new Date(g.at).toISOString(),
+      key: g.key,
+      ...(g.sender.externalURL ? { externalURL: g.sender.externalURL } : {}),
+    }));
 }

@@ -106,9 +106,11 @@ export class IncidentStore {
   async get(id: string): Promise<Incident | undefined> {
     if (!INCIDENT_ID.test(id)) return undefined;
     const key = this.incidentKey(id);
-    const res = await this.guard(this.redis.multi().hgetall(key).hgetall(`${key}:alerts`).exec());
-    const [hash, alerts] = (res ?? []).map(([, v]) => v as Record<string, string>);
-    return hash && alerts ? readIncident(hash, alerts) : undefined;
+    const res = await this.guard(
+      this.redis.multi().hgetall(key).hgetall(`${key}:alerts`).hgetall(`${key}:groups`).exec(),
+    );
+    const [hash, alerts, groups] = (res ?? []).map(([, v]) => v as Record<string, string>);
+    return hash && alerts ? readIncident(hash, alerts, groups) : undefined;
   }
 
   /** Open incidents, oldest first. */

@@ -35,9 +35,30 @@ export interface IncidentSummary {
    */
   truncatedAlerts?: number;
   thread?: ThreadRef;
+  /** Who took the incident (`/perf ack`, the Acknowledge button), and when. */
+  acknowledgedBy?: string;
+  acknowledgedAt?: string;
+  /** Resolved by hand rather than by its alerts. */
+  resolvedBy?: string;
+}
+
+/** A sender group of the incident and why it belongs to it. */
+export interface IncidentGroup {
+  source: AlertSource;
+  /** Alertmanager groupKey, Azure rule id, CloudWatch alarm ARN. */
+  group: string;
+  /** `opened`: its alerts opened the incident; `joined`: it joined through correlation. */
+  reason: 'opened' | 'joined';
+  at: string;
+  /** The correlation labels it matched (or would be matched on), null when none applied. */
+  key: Record<string, string> | null;
+  /** The Alertmanager that sent it (webhook `externalURL`), for silences. */
+  externalURL?: string;
 }
 
 export interface IncidentAlert extends Alert {
+  /** The sender group it came in (absent for alerts stored before groups were recorded). */
+  group?: string;
   /** Times this alert was notified again while its incident was open. */
   repeats: number;
   firstSeenAt: string;
@@ -46,6 +67,8 @@ export interface IncidentAlert extends Alert {
 
 export interface Incident extends IncidentSummary {
   alerts: IncidentAlert[];
+  /** In the order they came (always read by the store; absent on incidents built by hand). */
+  groups?: IncidentGroup[];
 }
 
 /** Incident ids are BullMQ job-id safe (no ":", never an integer) and sort by creation time. */

@@ -2,6 +2,7 @@
 // threshold name must not silently disable a check. Check and action parameters are validated
 // per kind against src/playbooks/kinds.ts in the loader, so errors point at the right line.
 import { z } from 'zod';
+import { CommandRules } from '../access/schema.js';
 import { ACTION_KINDS, CHECK_KINDS, namespaceName, objectName, WorkloadRef } from './kinds.js';
 
 const id = z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'expected a lower-case id (letters, digits, "-")');
@@ -148,6 +149,29 @@ export const Target = z.strictObject({
 });
 export type Target = z.infer<typeof Target>;
 
+/**
+ * How alert groups become incidents. While an incident of this playbook is open, a new sender
+ * group (an Alertmanager group, an Azure rule, a CloudWatch alarm) whose alerts carry the same
+ * values for every `key` label joins it instead of opening its own. An alert without one of the
+ * key labels cannot be shown to be the same problem: its group keeps an incident of its own.
+ */
+export const Correlation = z.strictObject({
+  /** false: one incident per sender group, as without correlation. */
+  enabled: z.boolean().default(true),
+  key: z
+    .array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an alert label name'))
+    .min(1)
+    .default(['namespace']),
+  /** A group joins an open incident that opened, or took in a new alert, no longer ago than this. */
+  window: duration.default('1h'),
+  /**
+   * Alert names that start firing within this time of the incident's last diagnosis are covered by
+   * it; a new firing alert name after that asks for a re-diagnosis (`rediagnose` event).
+   */
+  settle: duration.default('2m'),
+});
+export type Correlation = z.infer<typeof Correlation>;
+
 export const Playbook = z.strictObject({
   id,
   title: z.string().min(1),
@@ -169,6 +193,12 @@ export const Playbook = z.strictObject({
   verification: z
     .strictObject({ after: duration.default('5m'), items: z.array(z.string()).default([]) })
     .prefault({}),
+  correlation: Correlation.prefault({}),
+  /**
+   * Who may run commands on this playbook's incidents (ack, silence, resolve, …) and diagnose it;
+   * overrides PERFBOT_ACCESS for those commands (src/access/).
+   */
+  access: CommandRules.default({}),
 });
 export type Playbook = z.infer<typeof Playbook>;
 

@@ -9,7 +9,7 @@ import type { RemediationEvents } from './events.js';
 import { checkApprover, type ResolveGroupMembers } from './policy.js';
 import { isProposalId, type Proposal } from './proposal.js';
 import type { RemediationQueue } from './queue.js';
-import type { ProposalStore } from './store.js';
+import { INCIDENT_RESOLVED, type ProposalStore } from './store.js';
 
 export type Decision = 'approve' | 'deny';
 
@@ -20,7 +20,9 @@ export type RefusalReason =
   | 'self-approval'
   | 'not-approver'
   | 'duplicate'
-  | 'no-approvers';
+  | 'no-approvers'
+  /** The proposal's incident resolved: the proposal is retired and cannot be approved. */
+  | 'incident-resolved';
 
 export interface DecideInput {
   proposalId: string;
@@ -154,6 +156,21 @@ export function createDecide(deps: DecideDeps): (input: DecideInput) => Promise<
         ...(eligibility.unresolved.length ? { unresolvedGroups: eligibility.unresolved } : {}),
       },
     });
+    if (raw.retiredNow && proposal) {
+      // This click found the incident resolved before the retirer did: it retires it here.
+      await audit({
+        actor: 'system',
+        event: 'proposal.retired',
+        incident: proposal.incidentId,
+        proposal: proposalId,
+        details: { reason: proposal.retiredReason ?? INCIDENT_RESOLVED },
+      });
+      await deps.events?.emit({
+        type: 'proposal.retired',
+        proposal,
+        reason: proposal.retiredReason ?? INCIDENT_RESOLVED,
+      });
+    }
     if (raw.expiredNow && proposal) {
       await audit({
         actor: 'system',
@@ -191,6 +208,8 @@ export function refusalText(
       return `You already approved this (${p?.approvals.length ?? 1} of ${p?.policy.required ?? 1}); each approver counts once.`;
     case 'no-approvers':
       return 'Nobody can approve this: the playbook lists no approvers and PERFBOT_APPROVERS is empty.';
+    case 'incident-resolved':
+      return `Refused: ${p?.incidentId ? `incident ${p.incidentId}` : 'the incident'} has resolved, so this proposal was retired (${p?.retiredReason ?? INCIDENT_RESOLVED}); nothing will run. Diagnose again if the problem is back.`;
     case 'not-approver': {
       const who = p?.policy.approvers.join(', ') || 'nobody';
       const unsure = unresolvedGroups.length

@@ -19,6 +19,8 @@ export interface VerifiedCheck {
 
 export type RemediationEvent =
   | { type: 'proposal.expired'; proposal: Proposal }
+  /** Its incident resolved before anyone approved it: show it retired, without buttons. */
+  | { type: 'proposal.retired'; proposal: Proposal; reason: string }
   | { type: 'job.started'; proposal: Proposal; attempt: number }
   | { type: 'job.retried'; proposal: Proposal; attempt: number; error: string; retryInMs: number }
   | { type: 'job.succeeded'; proposal: Proposal; result: ActionResult; rollout: string | undefined }

@@ -15,6 +15,8 @@ export const PROPOSAL_STATUSES = [
   'failed',
   /** Approved, but PERFBOT_DRY_RUN or the playbook's dryRun stopped it after the preview. */
   'dry-run',
+  /** Its incident resolved while it waited for approval (retiredReason says so). */
+  'retired',
 ] as const;
 export type ProposalStatus = (typeof PROPOSAL_STATUSES)[number];
 
@@ -25,6 +27,7 @@ export const FINAL_STATUSES: readonly ProposalStatus[] = [
   'succeeded',
   'failed',
   'dry-run',
+  'retired',
 ];
 
 export interface ApprovalPolicy {
@@ -86,6 +89,8 @@ export interface Proposal extends ProposalDoc {
   result?: (ActionResult & { rollout?: string | undefined }) | undefined;
   error?: string | undefined;
   verification?: VerificationOutcome | undefined;
+  /** Why it was retired ("incident resolved"). */
+  retiredReason?: string | undefined;
 }
 
 /**

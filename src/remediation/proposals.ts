@@ -54,12 +54,22 @@ export type ProposeOutcome =
 const INCIDENT_ID = /^[A-Za-z0-9._-]{1,128}$/;
 const PLAN_TIMEOUT_MS = 15_000;
 
+/** Nothing is proposed for an incident that has resolved (its proposals are retired, too). */
+export class IncidentResolvedError extends InvalidInputError {
+  constructor(incidentId: string) {
+    super('incidentId', `incident ${incidentId} has resolved: nothing is proposed for it`);
+  }
+}
+
 export async function propose(deps: ProposeDeps, input: ProposeInput): Promise<ProposeOutcome> {
   const { playbook, remediation } = input;
   if (!INCIDENT_ID.test(input.incidentId)) {
     throw new InvalidInputError('incidentId', 'incident ID: letters, digits, ".", "_", "-" only');
   }
   const now = (deps.now ?? (() => new Date()))();
+  // Before planning against the live system; the store checks again, atomically, on create.
+  if (await deps.store.isIncidentResolved(input.incidentId))
+    throw new IncidentResolvedError(input.incidentId);
   const { definition, port, params } = await resolveAction(deps, remediation.action, remediation.params);
   const namespace = input.namespace ?? playbook.target.namespace;
   const plan = await definition.plan(
@@ -107,7 +117,9 @@ export async function propose(deps: ProposeDeps, input: ProposeInput): Promise<P
       afterMs: deps.verifyAfterMs,
     },
   };
-  const { created, id } = await deps.store.create(doc);
+  const stored = await deps.store.create(doc);
+  if ('incidentResolved' in stored) throw new IncidentResolvedError(input.incidentId);
+  const { created, id } = stored;
   const proposal = await deps.store.get(id);
   if (!proposal) throw new InvalidInputError('proposal', `proposal ${id} vanished after being stored`);
   if (!created) return { status: 'exists', proposal };

@@ -4,32 +4,56 @@
 import { luaScript } from '../audit/lua.js';
 
 /**
- * Create unless the same remediation is already proposed for the incident. The open-key lives
- * as long as the approval window, well inside the proposal's retention, so its ID resolves.
- * KEYS: open-key, proposal. ARGV: id, ttlOpenMs, retentionMs, then field/value pairs.
- * Returns {1, id} when created, {0, existingId} otherwise.
+ * Create unless the same remediation is already proposed for the incident, or the incident has
+ * resolved (checked here, in the same script, so a proposal can never slip in after the
+ * resolution). The open-key lives as long as the approval window, well inside the proposal's
+ * retention, so its ID resolves. The incident's index of proposals lets its resolution retire them.
+ * KEYS: open-key, proposal, incident hash (src/incidents), the incident's proposal index.
+ * ARGV: id, ttlOpenMs, retentionMs, then field/value pairs.
+ * Returns {1, id} when created, {0, existingId} when one is open, {-1, ''} when the incident resolved.
  */
 export const CREATE = luaScript(`
+if redis.call('HGET', KEYS[3], 'status') == 'resolved' then return {-1, ''} end
 local existing = redis.call('GET', KEYS[1])
 if existing then return {0, existing} end
 redis.call('HSET', KEYS[2], unpack(ARGV, 4))
 redis.call('PEXPIRE', KEYS[2], ARGV[3])
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+redis.call('SADD', KEYS[4], ARGV[1])
+redis.call('PEXPIRE', KEYS[4], ARGV[3])
 return {1, ARGV[1]}
 `);
 
 /**
- * The decision. ARGV: userId, 'approve'|'deny', nowMs, eligible ('1'/'0'), nowIso, id.
- * Returns {outcome, status, approvals, transitionedToExpired}.
- * Order of refusals: unknown → already decided → expired → (deny: approver or requester) →
- * nobody may approve → self-approval → not an approver → duplicate.
+ * pending → retired (its incident resolved). KEYS: the proposal hash. ARGV: reason, nowIso.
+ * Returns 1 if this call retired it, 0 if it was not pending (decided, expired, retired before).
+ */
+export const RETIRE = luaScript(`
+if redis.call('HGET', KEYS[1], 'status') ~= 'pending' then return 0 end
+redis.call('HSET', KEYS[1], 'status', 'retired', 'retiredReason', ARGV[1], 'updatedAt', ARGV[2])
+return 1
+`);
+
+/**
+ * The decision. ARGV: userId, 'approve'|'deny', nowMs, eligible ('1'/'0'), nowIso, id,
+ * incident key prefix (the incident hash is <prefix><incidentId>).
+ * Returns {outcome, status, approvals, transitionedToExpired, retiredNow}.
+ * Order of refusals: unknown → retired (or its incident resolved: retired now) → already
+ * decided → expired → (deny: approver or requester) → nobody may approve → self-approval →
+ * not an approver → duplicate.
  */
 export const DECIDE = luaScript(`
-if redis.call('EXISTS', KEYS[1]) == 0 then return {'refused:not-found', '', 0, 0} end
-local p = redis.call('HMGET', KEYS[1], 'status', 'expiresAtMs', 'requester', 'required', 'allowSelf', 'hasApprovers')
+if redis.call('EXISTS', KEYS[1]) == 0 then return {'refused:not-found', '', 0, 0, 0} end
+local p = redis.call('HMGET', KEYS[1], 'status', 'expiresAtMs', 'requester', 'required', 'allowSelf', 'hasApprovers', 'incident')
 local status, expiresAt, requester, required = p[1], tonumber(p[2]), p[3], tonumber(p[4])
 local user, decision, now, eligible = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4] == '1'
 local count = redis.call('HLEN', KEYS[2])
+if status == 'retired' then return {'refused:incident-resolved', status, count, 0, 0} end
+-- A click that arrives after the incident resolved, before the retirer got to this proposal.
+if status == 'pending' and p[7] and redis.call('HGET', ARGV[7] .. p[7], 'status') == 'resolved' then
+  redis.call('HSET', KEYS[1], 'status', 'retired', 'retiredReason', 'incident resolved', 'updatedAt', ARGV[5])
+  return {'refused:incident-resolved', 'retired', count, 0, 1}
+end
 if status ~= 'pending' then return {'refused:already-decided', status, count, 0} end
 if now > expiresAt then
   redis.call('HSET', KEYS[1], 'status', 'expired', 'updatedAt', ARGV[5])

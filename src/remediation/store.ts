@@ -6,7 +6,7 @@
 import type { Redis } from 'ioredis';
 import { runLua } from '../audit/lua.js';
 import type { Approval, Proposal, ProposalDoc, ProposalStatus, VerificationOutcome } from './proposal.js';
-import { CREATE, DECIDE, EXPIRE, FINISH, START } from './scripts.js';
+import { CREATE, DECIDE, EXPIRE, FINISH, RETIRE, START } from './scripts.js';
 import type { ActionResult } from './types.js';
 
 export const DEFAULT_RETENTION_MS = 30 * 24 * 3600_000;
@@ -16,7 +16,16 @@ export interface ProposalStoreOptions {
   /** Key prefix, `perfbot:` by default. */
   prefix?: string;
   retentionMs?: number;
+  /**
+   * Where incident hashes live (`<incidentPrefix><incidentId>`, src/incidents/store.ts), so a
+   * proposal is never made for, nor approved after, a resolved incident. Default
+   * `<prefix>incident:`.
+   */
+  incidentPrefix?: string;
 }
+
+/** Why a proposal is retired when its incident resolves (shown, audited, refused with). */
+export const INCIDENT_RESOLVED = 'incident resolved';
 
 export type DecisionOutcome =
   | 'approved'
@@ -28,7 +37,8 @@ export type DecisionOutcome =
   | 'refused:not-approver'
   | 'refused:no-approvers'
   | 'refused:self-approval'
-  | 'refused:duplicate';
+  | 'refused:duplicate'
+  | 'refused:incident-resolved';
 
 export interface DecisionRaw {
   outcome: DecisionOutcome;
@@ -37,6 +47,8 @@ export interface DecisionRaw {
   approvals: number;
   /** This call moved it from pending to expired. */
   expiredNow: boolean;
+  /** This call retired it (its incident had resolved). */
+  retiredNow: boolean;
 }
 
 export type StartResult =
@@ -47,11 +59,17 @@ export class ProposalStore {
   readonly prefix: string;
   private readonly redis: Redis;
   private readonly retentionMs: number;
+  private readonly incidentPrefix: string;
 
   constructor(options: ProposalStoreOptions) {
     this.redis = options.redis;
     this.prefix = options.prefix ?? 'perfbot:';
     this.retentionMs = options.retentionMs ?? DEFAULT_RETENTION_MS;
+    this.incidentPrefix = options.incidentPrefix ?? `${this.prefix}incident:`;
+  }
+
+  private incidentProposalsKey(incidentId: string) {
+    return `${this.prefix}incident-proposals:${incidentId}`;
   }
 
   private key(id: string) {
@@ -67,8 +85,13 @@ export class ProposalStore {
     return [this.key(id), this.approvalsKey(id), this.approvedKey];
   }
 
-  /** Stores a new pending proposal, unless one for the same incident and remediation is open. */
-  async create(doc: ProposalDoc): Promise<{ created: boolean; id: string }> {
+  /**
+   * Stores a new pending proposal, unless one for the same incident and remediation is open
+   * (`created: false`, its id) or the incident has resolved (`incidentResolved`, no id).
+   */
+  async create(
+    doc: ProposalDoc,
+  ): Promise<{ created: true; id: string } | { created: false; id: string } | { incidentResolved: true }> {
     const openMs = Math.max(1, Date.parse(doc.expiresAt) - Date.parse(doc.createdAt));
     const fields = {
       doc: JSON.stringify(doc),
@@ -80,14 +103,36 @@ export class ProposalStore {
       expiresAtMs: Date.parse(doc.expiresAt),
       updatedAt: doc.createdAt,
       attempts: 0,
+      incident: doc.incidentId,
     };
     const [created, id] = (await runLua(
       this.redis,
       CREATE,
-      [`${this.prefix}proposal-open:${doc.incidentId}:${doc.remediationId}`, this.key(doc.id)],
+      [
+        `${this.prefix}proposal-open:${doc.incidentId}:${doc.remediationId}`,
+        this.key(doc.id),
+        this.incidentPrefix + doc.incidentId,
+        this.incidentProposalsKey(doc.incidentId),
+      ],
       [doc.id, openMs, this.retentionMs, ...Object.entries(fields).flat()],
     )) as [number, string];
-    return { created: created === 1, id };
+    if (created === -1) return { incidentResolved: true };
+    return created === 1 ? { created: true, id } : { created: false, id };
+  }
+
+  /** Whether the incident has resolved (and so takes no proposals and no approvals). */
+  async isIncidentResolved(incidentId: string): Promise<boolean> {
+    return (await this.redis.hget(this.incidentPrefix + incidentId, 'status')) === 'resolved';
+  }
+
+  /** Proposal ids ever made for the incident (within the retention). */
+  async proposalsOf(incidentId: string): Promise<string[]> {
+    return this.redis.smembers(this.incidentProposalsKey(incidentId));
+  }
+
+  /** pending → retired; true if this call retired it (so exactly one caller audits it). */
+  async retire(id: string, reason: string, now: Date): Promise<boolean> {
+    return (await runLua(this.redis, RETIRE, [this.key(id)], [reason, now.toISOString()])) === 1;
   }
 
   async get(id: string): Promise<Proposal | undefined> {
@@ -113,6 +158,7 @@ export class ProposalStore {
       result: h.result ? (JSON.parse(h.result) as Proposal['result']) : undefined,
       error: h.error,
       verification: h.verification ? (JSON.parse(h.verification) as VerificationOutcome) : undefined,
+      ...(h.retiredReason ? { retiredReason: h.retiredReason } : {}),
     };
   }
 
@@ -124,15 +170,13 @@ export class ProposalStore {
     eligible: boolean,
     now: Date,
   ): Promise<DecisionRaw> {
-    const [outcome, status, approvals, expiredNow] = (await runLua(this.redis, DECIDE, this.keys(id), [
-      userId,
-      decision,
-      now.getTime(),
-      eligible ? '1' : '0',
-      now.toISOString(),
-      id,
-    ])) as [DecisionOutcome, string, number, number];
-    return { outcome, status, approvals, expiredNow: expiredNow === 1 };
+    const [outcome, status, approvals, expiredNow, retiredNow] = (await runLua(
+      this.redis,
+      DECIDE,
+      this.keys(id),
+      [userId, decision, now.getTime(), eligible ? '1' : '0', now.toISOString(), id, this.incidentPrefix],
+    )) as [DecisionOutcome, string, number, number, number | undefined];
+    return { outcome, status, approvals, expiredNow: expiredNow === 1, retiredNow: retiredNow === 1 };
   }
 
   async start(id: string, now: Date): Promise<StartResult> {

@@ -92,7 +92,7 @@ export class Responder {
         namespace: namespaceOf(incident),
         incidentId: incident.id,
         requester: 'system',
-        origin: 'incident',
+        origin: event.type === 'opened' ? 'incident' : 'rerun',
       }).finally(() => this.limiter.release()),
     );
   }

@@ -13,11 +13,15 @@ import type { SlackRuntimeTuning } from '../../src/chat/slack/runtime.js';
 import { loadConfig } from '../../src/config.js';
 import type { BackendName, Measurement } from '../../src/diagnostics/types.js';
 import type { IncidentStore } from '../../src/incidents/store.js';
-import { type AnyCheckDefinition, loadAllKinds } from '../../src/integrations/registry.js';
+import {
+  type AnyActionDefinition,
+  type AnyCheckDefinition,
+  loadAllKinds,
+} from '../../src/integrations/registry.js';
 import { type Logger, silentLogger } from '../../src/log.js';
 import { createMetrics } from '../../src/metrics.js';
 import { PlaybookCatalog } from '../../src/playbooks/catalog.js';
-import { CHECK_KINDS, type CheckKind } from '../../src/playbooks/kinds.js';
+import { type ActionKind, CHECK_KINDS, type CheckKind } from '../../src/playbooks/kinds.js';
 import { loadPlaybooksOrThrow } from '../../src/playbooks/loader.js';
 import { buildServer } from '../../src/server.js';
 import { type Service, startResponse } from '../../src/services.js';
@@ -40,6 +44,8 @@ export interface HarnessOptions {
   env?: Record<string, string>;
   fake?: FakeSlackOptions;
   queue?: ChannelQueueOptions;
+  /** Action implementations (the registry by default). */
+  actions?: Partial<Record<ActionKind, AnyActionDefinition>>;
   /** Runs after the app is built (start a worker on app.remediation, say). */
   withApp?: (app: App) => void;
   /** The app's clock (tests move it to expire proposals). */
@@ -104,6 +110,7 @@ export async function startHarness(o: HarnessOptions = {}): Promise<Harness> {
     catalog,
     backends: o.backends ?? {},
     checks: o.checks ?? Object.fromEntries((await loadAllKinds()).checks),
+    actions: o.actions,
     metrics: createMetrics({ defaultMetrics: false }),
     now: o.now,
     remediation: { backoffMs: o.backoffMs ?? 20 },

@@ -21,6 +21,8 @@ export interface AlertmanagerOptions {
   sendResolved?: boolean;
   /** webhook max_alerts (0 = all); more alerts than this are counted in truncatedAlerts. */
   maxAlerts?: number;
+  /** --web.external-url, sent as the webhook's externalURL; default: its own loopback URL. */
+  externalUrl?: string;
 }
 
 /** Renders alertmanager.yml (JSON is valid YAML). */
@@ -62,6 +64,7 @@ export async function startAlertmanager(options: AlertmanagerOptions): Promise<T
       `--config.file=${join(dir, 'alertmanager.yml')}`,
       `--storage.path=${join(dir, 'data')}`,
       `--web.listen-address=127.0.0.1:${port}`,
+      `--web.external-url=${options.externalUrl ?? url}`,
       // No gossip: a single instance, and no port to collide with other tests.
       '--cluster.listen-address=',
       '--log.level=warn',

@@ -1,6 +1,7 @@
 // Shared pieces of the remediation tests: a hand-written Fake of a workload-scaling port with a
 // call log, a `kubernetes.scale` action over it, a playbook, and a RemediationService on the
 // test Redis under a fresh key prefix.
+import type { Redis } from 'ioredis';
 import { GuardViolationError, UpstreamError } from '../../src/errors.js';
 import { silentLogger } from '../../src/log.js';
 import { Playbook } from '../../src/playbooks/schema.js';
@@ -96,6 +97,8 @@ export function testPlaybook(
 
 export interface Harness {
   service: RemediationService;
+  /** The service's request client (incident stores in the same test share it). */
+  redis: Redis;
   port: FakeWorkloads;
   prefix: string;
   url: string;
@@ -122,6 +125,7 @@ export function remediationHarness(options: Partial<RemediationServiceOptions> =
   service.events.on((e) => events.push(e));
   return {
     service,
+    redis,
     port,
     prefix,
     url,

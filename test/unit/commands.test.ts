@@ -16,8 +16,17 @@ function ctx(invoker: Invoker, extra: Partial<CommandContext> = {}): CommandCont
 }
 
 describe('/perf dispatcher', () => {
-  it('has one registry with diagnose, list, status, audit and help', () => {
-    expect(COMMANDS.map((c) => c.name)).toEqual(['diagnose', 'list', 'status', 'audit', 'help']);
+  it('has one registry with diagnose, list, status, audit, ack, silence, resolve and help', () => {
+    expect(COMMANDS.map((c) => c.name)).toEqual([
+      'diagnose',
+      'list',
+      'status',
+      'audit',
+      'ack',
+      'silence',
+      'resolve',
+      'help',
+    ]);
   });
 
   it('tokenizes like a shell for quoted words', () => {
@@ -42,7 +51,7 @@ describe('/perf dispatcher', () => {
       '/perf diagnose sentinel',
     );
     expect(renderPlain((await dispatch('frobnicate', ctx(slack))).message)).toContain(
-      'Commands: diagnose, list, status, audit, help',
+      'Commands: diagnose, list, status, audit, ack, silence, resolve, help',
     );
   });
 
