@@ -97,19 +97,25 @@ async function bare(): Promise<{ url: string; close(): Promise<void> }> {
 
 async function countStored(
   redis: ReturnType<typeof createRedis>,
-): Promise<{ incidents: number; alerts: number }> {
+): Promise<{ incidents: number; alerts: number; groups: number }> {
   let incidents = 0;
   let alerts = 0;
+  let groups = 0;
   let cursor = '0';
   do {
     const [next, keys] = await redis.scan(cursor, 'MATCH', `${PREFIX}incident:*:alerts`, 'COUNT', 1000);
     cursor = next;
     incidents += keys.length;
     const pipeline = redis.pipeline();
-    for (const k of keys) pipeline.hlen(k);
-    for (const [, n] of (await pipeline.exec()) ?? []) alerts += n as number;
+    // Correlated groups share an incident; each group is recorded once on its incident.
+    for (const k of keys) pipeline.hlen(k).hlen(k.replace(/:alerts$/, ':groups'));
+    const counts = ((await pipeline.exec()) ?? []).map(([, n]) => n as number);
+    for (let i = 0; i < counts.length; i += 2) {
+      alerts += counts[i] ?? 0;
+      groups += counts[i + 1] ?? 0;
+    }
   } while (cursor !== '0');
-  return { incidents, alerts };
+  return { incidents, alerts, groups };
 }
 
 async function redisCpuSeconds(redis: ReturnType<typeof createRedis>): Promise<number> {
@@ -216,9 +222,9 @@ async function main(): Promise<void> {
     { groups: 0, alerts: 0 },
   );
   const all202 = perfbotRuns.every((run) => Object.keys(run.statuses).every((s) => s === '202'));
-  const intact = stored.incidents === sent.groups && stored.alerts === sent.alerts;
+  const intact = stored.groups === sent.groups && stored.alerts === sent.alerts;
   console.log(
-    `Redis: ${stored.incidents} incidents, ${stored.alerts} alerts; sent ${sent.groups} groups, ${sent.alerts} distinct ` +
+    `Redis: ${stored.incidents} incidents of ${stored.groups} groups, ${stored.alerts} alerts; sent ${sent.groups} groups, ${sent.alerts} distinct ` +
       `alerts in ${requests} requests (${all202 ? 'all 202' : 'NOT all 202'}) → ${intact && all202 ? 'none lost' : 'MISMATCH'}`,
   );
   console.log(

@@ -7,6 +7,7 @@ import type { Logger } from '../log.js';
 import type { Playbook } from '../playbooks/schema.js';
 import { cachedGroupResolver, isGroupId, type ResolveGroupMembers } from '../remediation/policy.js';
 import { type Authorization, authorize, refusalText } from './authorize.js';
+import { loadAccessFile } from './load.js';
 import { type ResolvedRule, resolveRule } from './policy.js';
 import type { AccessCommand, AccessFile } from './schema.js';
 
@@ -100,4 +101,13 @@ export class AccessGate {
       .catch((err: unknown) => this.o.log.error({ err }, 'audit append failed'));
     return { ...decision, rule, text, unresolvedGroups: unresolved };
   }
+}
+
+/** The gate for a process: PERFBOT_ACCESS loaded (a bad file throws ConfigError), PERFBOT_APPROVERS. */
+export async function createAccessGate(
+  config: { accessFile: string | undefined; approvers: readonly string[] },
+  deps: Pick<AccessGateOptions, 'audit' | 'log' | 'resolveGroupMembers'>,
+): Promise<AccessGate> {
+  const file = config.accessFile ? await loadAccessFile(config.accessFile) : undefined;
+  return new AccessGate({ ...deps, file, defaultApprovers: config.approvers });
 }
