@@ -113,7 +113,10 @@ function findingParts(view: ReportView): Part[] {
     ];
   return view.findings.map((f) =>
     list(
-      f.evidence.map((c) => checkItem(c, true)),
+      [
+        ...f.evidence.map((c) => checkItem(c, true)),
+        ...(f.alsoDecidedBy.length > 0 ? [{ text: `also: ${f.alsoDecidedBy.join('; ')} (above)` }] : []),
+      ],
       `${f.path.join(' → ')}${f.note ? ` — ${f.note}` : ''}`,
     ),
   );

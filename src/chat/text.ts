@@ -70,6 +70,7 @@ function findingLines(view: ReportView): string[] {
     `  ${STATUS_MARK[f.status]} ${f.path.join(' → ')}`,
     ...(f.note ? indentLines(f.note, '      ') : []),
     ...checkLines(f.evidence, '      ', true),
+    ...(f.alsoDecidedBy.length > 0 ? [`      also: ${f.alsoDecidedBy.join('; ')} (above)`] : []),
   ]);
 }
 

@@ -37,7 +37,10 @@ export interface FindingView {
   path: string[];
   note?: string | undefined;
   status: CheckStatus;
+  /** The checks that decided it, not already shown under an earlier finding. */
   evidence: CheckView[];
+  /** Titles of deciding checks shown under an earlier finding (each value is printed once). */
+  alsoDecidedBy: string[];
 }
 
 export interface ReportView {
@@ -68,14 +71,20 @@ export function reportView(report: DiagnosisReport): ReportView {
       evidenceChecks: b.evidenceChecks,
       note: b.note,
     }));
+  const shown = new Set<string>();
   const findings: FindingView[] = found.map((f) => {
-    const evidence = f.evidenceChecks
-      .map((id) => byId.get(id))
-      .filter((c) => c !== undefined)
-      .map((c) => checkView(c, true));
-    return { path: f.path, note: f.note, status: worstStatus(evidence.map((e) => e.status)), evidence };
+    const deciding = f.evidenceChecks.map((id) => byId.get(id)).filter((c) => c !== undefined);
+    const evidence = deciding.filter((c) => !shown.has(c.checkId)).map((c) => checkView(c, true));
+    const alsoDecidedBy = deciding.filter((c) => shown.has(c.checkId)).map((c) => c.title);
+    for (const c of deciding) shown.add(c.checkId);
+    return {
+      path: f.path,
+      note: f.note,
+      status: worstStatus(deciding.map((c) => c.status)),
+      evidence,
+      alsoDecidedBy,
+    };
   });
-  const shown = new Set(findings.flatMap((f) => f.evidence.map((e) => e.checkId)));
   const sorted = [...report.checks].sort(byStatus);
   const outOfRange = sorted
     .filter((c) => isOutOfRange(c.status) && !shown.has(c.checkId))

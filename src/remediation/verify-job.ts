@@ -3,6 +3,7 @@
 // Passed means every check that could run is ok; a check still warn/critical — or no check able
 // to run at all — is a failure, and the thread mentions the approvers.
 import type { AuditSink } from '../audit/types.js';
+import { isOutOfRange } from '../diagnostics/status.js';
 import type { CheckResult } from '../diagnostics/types.js';
 import type { Logger } from '../log.js';
 import type { RemediationEvents, VerifiedCheck } from './events.js';
@@ -42,7 +43,7 @@ export function judge(results: readonly CheckResult[]): Verdict {
     value: r.value,
     summary: r.summary,
   }));
-  const bad = results.filter((r) => r.status === 'warn' || r.status === 'critical');
+  const bad = results.filter((r) => isOutOfRange(r.status));
   const ok = results.filter((r) => r.status === 'ok');
   if (bad.length > 0) {
     return {

@@ -213,7 +213,13 @@ describe('alert → Slack thread → approval → result → resolution', () => 
       'Checks finished for Data processing pipeline performance in data-processing',
     );
     expect(progress?.updates).toBeGreaterThanOrEqual(1);
-    expect(textOf(report)).toContain('Bottleneck: normalization-service cannot keep up with market-data');
+    // Verdict first: each bottleneck as its path down the decision tree.
+    expect(textOf(report).split('\n')[1]).toBe(
+      ':large_yellow_circle: 2 bottlenecks: normalization-service cannot keep up with market-data; normalization-group is lagging on market-data',
+    );
+    expect(textOf(report)).toContain(
+      'High latency (P95 over 100ms or P99 over 500ms) → normalization-service cannot keep up with market-data',
+    );
     expect(textOf(report)).toContain('Consumer lag of normalization-group on market-data: 50,000 messages');
 
     const charts = [...h.fake.uploads.values()].filter((u) => u.threadTs === root.ts);
@@ -357,7 +363,9 @@ describe('/perf diagnose sentinel (signed slash command)', () => {
     await h.settle();
     const thread = h.fake.thread('C0OPS', root.ts).map(textOf);
     expect(thread[0]).toContain('Checks finished');
-    expect(thread[1]).toContain('Bottleneck: S3 throttling (SlowDown / 5xx / rate limiter waits)');
+    expect(thread[1]).toContain(
+      'Bottleneck: Slow processing (batch time over 5s; alert over 30s) → S3 download is slow → S3 throttling (SlowDown / 5xx / rate limiter waits)',
+    );
     const proposals = h.fake
       .thread('C0OPS', root.ts)
       .filter((m) => buttons(m).length > 0)

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildReport } from '../../src/chat/report.js';
+import { buildReport, type Finding } from '../../src/chat/report.js';
 import { renderProgressLine, renderReportText } from '../../src/chat/text.js';
 import { decide } from '../../src/diagnostics/decide.js';
 import type { DiagnosisRun } from '../../src/diagnostics/engine.js';
@@ -286,6 +286,17 @@ describe('renderReportText, verdict first', () => {
     expect(two).toContain('  ▲ Memory pressure');
     expect(two).toContain('      Batches are too large.');
     expect(two.join('\n')).not.toContain('Also out of range');
+  });
+
+  it('prints a check that decided two bottlenecks once, and refers to it the second time', () => {
+    const r = report(true);
+    const [first, second] = r.findings ?? [];
+    const shared = renderReportText({
+      ...r,
+      findings: [first as Finding, { ...(second as Finding), evidenceChecks: ['mem', 'batch'] }],
+    });
+    expect(count(shared, '12 s (warn > 5 s, critical > 30 s)')).toBe(1);
+    expect(shared).toContain('      also: Batch time (above)');
   });
 });
 

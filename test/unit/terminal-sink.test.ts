@@ -90,13 +90,15 @@ function recorder() {
   return { sink, printed, statuses };
 }
 
-/** A terminal: "\r\x1b[2K" clears the line being written; "\n" ends it. */
+/** Carriage return + erase line, as the screen writes it. */
+const ERASE = `\r${String.fromCharCode(27)}[2K`;
+
+/** A terminal: ERASE clears the line being written; "\n" ends it. */
 function emulate(out: string): { lines: string[]; current: string } {
   const lines: string[] = [];
   let current = '';
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: the ANSI erase-line sequence is what is parsed here.
-  for (const piece of out.split(/(\r\x1b\[2K|\n)/)) {
-    if (piece === '\r\x1b[2K') current = '';
+  for (const piece of out.split(new RegExp(`(${ERASE.replace('[', '\\[')}|\n)`))) {
+    if (piece === ERASE) current = '';
     else if (piece === '\n') {
       lines.push(current);
       current = '';
