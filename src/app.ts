@@ -2,15 +2,15 @@
 // `worker`, the CLI commands and the tests assemble the same bot. Nothing here starts work;
 // the processes in commands/ decide which loops run (src/services.ts).
 import type { Redis } from 'ioredis';
-import { AccessGate, loadAccessFile } from './access/index.js';
+import { type AccessGate, createAccessGate } from './access/index.js';
 import type { SnsVerifier } from './alerts/sns.js';
 import { createAuditTrail } from './audit/setup.js';
 import type { AuditTrail } from './audit/trail.js';
 import type { Config } from './config.js';
-import { IncidentLifecycle } from './incidents/lifecycle.js';
-import { IncidentSilences } from './incidents/silences.js';
+import { createIncidentServices } from './incident-services.js';
+import type { IncidentLifecycle } from './incidents/lifecycle.js';
+import type { IncidentSilences } from './incidents/silences.js';
 import { IncidentStore } from './incidents/store.js';
-import { createAlertmanagerClient } from './integrations/alertmanager/client.js';
 import { type BackendSource, type Backends, createBackends, toBackends } from './integrations/backends.js';
 import { type ActionSource, type CheckSource, createRegistry } from './integrations/registry.js';
 import type { Logger } from './log.js';
@@ -44,6 +44,8 @@ export interface App {
   lifecycle: IncidentLifecycle;
   /** Silences through Alertmanager for an incident's alerts. */
   silences: IncidentSilences;
+  /** Starts the watcher that notices a silence's expiry or deletion; returns its stop. */
+  watchSilences(intervalMs?: number): () => Promise<void>;
   /** Who may run which command where (PERFBOT_ACCESS, playbook `access` sections). */
   access: AccessGate;
   audit: AuditTrail;
@@ -111,22 +113,16 @@ export async function createApp(options: AppOptions): Promise<App> {
     retentionMs: config.incidents.retentionMs,
     replicaWait,
   });
-  const lifecycle = new IncidentLifecycle({ redis, prefix, now, retentionMs: config.incidents.retentionMs });
-  const silences = new IncidentSilences({
+  const { lifecycle, silences, watchSilences } = createIncidentServices({
+    config,
     redis,
     incidents,
-    alertmanagerUrls: config.alertmanagerUrls,
-    client: (baseUrl) => createAlertmanagerClient({ baseUrl }),
+    log,
     prefix,
     now,
-    log,
+    retentionMs: config.incidents.retentionMs,
   });
-  const access = new AccessGate({
-    file: config.accessFile ? await loadAccessFile(config.accessFile) : undefined,
-    defaultApprovers: config.approvers,
-    audit,
-    log,
-  });
+  const access = await createAccessGate(config, { audit, log });
   const remediation = new RemediationService({
     redis,
     redisUrl: options.redisUrl,
@@ -151,6 +147,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     events: responseEvents,
     audit,
     propose: (input) => remediation.proposeFromDiagnosis(input),
+    markDiagnosed: (id) => lifecycle.markDiagnosed(id),
     log,
     now,
     metrics,
@@ -171,6 +168,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     incidents,
     lifecycle,
     silences,
+    watchSilences,
     access,
     audit,
     remediation,

@@ -6,7 +6,6 @@ import type { App } from './app.js';
 import { startIncidentRecorder } from './audit/incident-recorder.js';
 import { startAuditRetention } from './audit/retention.js';
 import { consumeIncidentEvents } from './incidents/events.js';
-import { startSilenceWatcher } from './incidents/silence-watch.js';
 import { startStaleIncidentSweeper } from './incidents/stale.js';
 import { instrumentWorker } from './metrics-hooks.js';
 import { REMEDIATION_QUEUE } from './remediation/queue.js';
@@ -42,12 +41,7 @@ export function startResponse(app: App, consumer = `${hostname()}-${process.pid}
     consumer,
   });
   // A silence's expiry or deletion in Alertmanager is noticed and put on the incident outbox.
-  const watcher = startSilenceWatcher({
-    silences: app.silences,
-    redis: app.redis,
-    log: app.log,
-    now: app.now,
-  });
+  const stopWatching = app.watchSilences();
   // Alerts and incident transitions enter the audit trail whether or not anyone renders them.
   const recorder = startIncidentRecorder({
     redis: app.redis,
@@ -63,7 +57,7 @@ export function startResponse(app: App, consumer = `${hostname()}-${process.pid}
       await loop;
       await recorder.stop();
       await retirer.stop();
-      await watcher.stop();
+      await stopWatching();
       await app.response.idle();
     },
   };

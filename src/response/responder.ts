@@ -39,6 +39,8 @@ export interface ResponderDeps {
   events: ResponseEvents;
   audit: AuditSink;
   propose: ProposeFromDiagnosis;
+  /** Restarts the incident's settle time (a new alert name after it asks for a re-diagnosis). */
+  markDiagnosed?: ((incidentId: string) => Promise<unknown>) | undefined;
   log: Logger;
   now: () => Date;
   metrics?:
@@ -209,6 +211,10 @@ export class Responder {
       },
     });
     await deps.events.emit({ type: 'diagnosis.done', ...ref, status, bottlenecks });
+    if (request.origin !== 'manual')
+      await deps
+        .markDiagnosed?.(incidentId)
+        .catch((err: unknown) => deps.log.warn({ err, incident: incidentId }, 'settle time not restarted'));
     if (run.diagnosis.remediations.length > 0) await this.propose(ref, request, namespace, run);
   }
 

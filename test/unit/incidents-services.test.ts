@@ -9,7 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createAccessGate } from '../../src/access/gate.js';
 import type { AlertBatch } from '../../src/alerts/schema.js';
 import { ConfigError } from '../../src/errors.js';
-import { createIncidentServices } from '../../src/incidents/services.js';
+import { createIncidentServices } from '../../src/incident-services.js';
 import { IncidentStore } from '../../src/incidents/store.js';
 import { silentLogger } from '../../src/log.js';
 import { testRedis } from '../support/redis.js';

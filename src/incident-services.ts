@@ -1,14 +1,15 @@
-// The incident lifecycle pieces of one process, built from Config the same way wherever they are
+// Composition of the incident lifecycle pieces of one process (outside src/incidents/, which
+// never imports an integration), built from Config the same way wherever they are
 // composed (serve, tests): acknowledge/resolve, silences on ALERTMANAGER_URL (or the alerts'
 // externalURL) and the silence watcher. The /perf commands take them through
 // `incidentActions({ store, lifecycle, silences })` (src/chat/command.ts).
 import type { Redis } from 'ioredis';
-import { createAlertmanagerClient } from '../integrations/alertmanager/client.js';
-import type { Logger } from '../log.js';
-import { IncidentLifecycle } from './lifecycle.js';
-import { startSilenceWatcher } from './silence-watch.js';
-import { IncidentSilences } from './silences.js';
-import type { IncidentStore } from './store.js';
+import { IncidentLifecycle } from './incidents/lifecycle.js';
+import { startSilenceWatcher } from './incidents/silence-watch.js';
+import { IncidentSilences } from './incidents/silences.js';
+import type { IncidentStore } from './incidents/store.js';
+import { createAlertmanagerClient } from './integrations/alertmanager/client.js';
+import type { Logger } from './log.js';
 
 export interface IncidentServicesOptions {
   config: { alertmanagerUrls: readonly string[] };
@@ -18,6 +19,8 @@ export interface IncidentServicesOptions {
   prefix?: string | undefined;
   now?: (() => Date) | undefined;
   fetch?: typeof fetch | undefined;
+  /** How long a resolved incident stays readable (the store's retentionMs). */
+  retentionMs?: number | undefined;
 }
 
 export interface IncidentServices {
@@ -29,7 +32,7 @@ export interface IncidentServices {
 
 export function createIncidentServices(o: IncidentServicesOptions): IncidentServices {
   const common = { redis: o.redis, prefix: o.prefix, now: o.now };
-  const lifecycle = new IncidentLifecycle(common);
+  const lifecycle = new IncidentLifecycle({ ...common, retentionMs: o.retentionMs });
   const silences = new IncidentSilences({
     ...common,
     incidents: o.incidents,
