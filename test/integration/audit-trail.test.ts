@@ -194,7 +194,7 @@ describe('audit trail (real Redis)', () => {
     if (!result.ok) expect(result.problem.reason).toMatch(/head pointer is missing/);
   });
 
-  it('logs every entry with a fixed message and the entry as fields', async () => {
+  it('logs every entry at debug with a fixed message and the entry as fields (the trail is the record)', async () => {
     const lines: Record<string, unknown>[] = [];
     const sink = new Writable({
       write(chunk, _enc, cb) {
@@ -202,13 +202,15 @@ describe('audit trail (real Redis)', () => {
         cb();
       },
     });
-    const logged = new AuditTrail({ redis, prefix, now, log: pino({ level: 'info' }, sink) });
+    const logged = new AuditTrail({ redis, prefix, now, log: pino({ level: 'debug' }, sink) });
     const entry = await logged.append({
       actor: 'U1',
       event: 'command.invoked',
       details: { command: 'audit' },
     });
-    expect(lines).toHaveLength(1);
+    const entries = lines.filter((l) => l.msg === 'audit entry');
+    expect(entries).toHaveLength(1);
+    expect(entries[0]?.level).toBe(20);
     expect(lines[0]?.msg).toBe('audit entry');
     expect(lines[0]?.audit).toMatchObject({ id: entry.id, hash: entry.hash, event: 'command.invoked' });
   });

@@ -122,7 +122,8 @@ describe('Socket Mode', () => {
       () => h.fake.ephemerals.find((e) => e.user === 'U0SOCK'),
       'the ephemeral answer to the click',
     );
-    expect(told.text).toBe('Not a remediation');
+    // The app's remediation refuses (and audits) a value that is no proposal ID.
+    expect(told.text).toBe('This button does not belong to a remediation perfbot knows.');
   });
 
   it('reconnects after the socket drops: a new URL, a new connection, answering again', async () => {

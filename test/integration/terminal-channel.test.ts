@@ -196,8 +196,10 @@ describe.skipIf(skipWithout('redis-server'))('perfbot serve, terminal as inciden
       ['HighMemoryUsage', 'data-pipeline'],
     ] as const;
 
+    // Correlation (playbook `correlation`, key: namespace) folds the nine alert groups into one
+    // incident per playbook and namespace: two incidents, two reports.
     it.each(MODES)(
-      '9 alerts grouped by alertname (%s): under 300 lines, each incident and report once',
+      '9 alerts grouped by alertname (%s): under 300 lines, one incident and one report per playbook',
       async (mode) => {
         await redis.flushall();
         const s = await serve(redisServer.url, mode);
@@ -221,7 +223,7 @@ describe.skipIf(skipWithout('redis-server'))('perfbot serve, terminal as inciden
             endsAt: new Date(now + 3_600_000).toISOString(),
           }));
           await postAlerts(am.url, alerts);
-          await until('9 reports', () => count(s.output(), 'Nothing was measured') >= 9, s, 120_000);
+          await until('2 reports', () => count(s.output(), 'Nothing was measured') >= 2, s, 120_000);
         } finally {
           await am.stop();
         }
@@ -230,9 +232,10 @@ describe.skipIf(skipWithout('redis-server'))('perfbot serve, terminal as inciden
         measured.push(`9-alert storm, ${mode}: ${lines.length} lines`);
 
         expect(lines.length).toBeLessThan(300);
-        expect(count(out, 'Nothing was measured')).toBe(9);
-        for (const [alertname] of NAMES)
-          expect(count(out, `: ${alertname} — ${alertname} fired — 1 of 1 alert firing`), alertname).toBe(1);
+        expect(count(out, 'Nothing was measured')).toBe(2);
+        // Each incident's line names the playbook's first alert; the others joined it.
+        expect(out).toMatch(/S3Sentinel\w+ fired/);
+        expect(out).toMatch(/High\w+ fired/);
         expect(out).not.toContain('audit entry');
         expect(out).not.toMatch(/^\s+at .+:\d+:\d+\)?$/m);
         if (mode === 'pipe') for (const line of lines) expect(() => JSON.parse(line), line).not.toThrow();
