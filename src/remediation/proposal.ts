@@ -3,7 +3,7 @@
 // the worker runs exactly these resolved params, never the playbook's (possibly relative) ones.
 import { randomBytes } from 'node:crypto';
 import type { ActionKind } from '../playbooks/kinds.js';
-import type { ActionResult } from './types.js';
+import type { ActionResult, RestoreSpec, StateSnapshot, UndoSupport } from './types.js';
 
 export const PROPOSAL_STATUSES = [
   'pending',
@@ -15,6 +15,8 @@ export const PROPOSAL_STATUSES = [
   'failed',
   /** Approved, but PERFBOT_DRY_RUN or the playbook's dryRun stopped it after the preview. */
   'dry-run',
+  /** Would break a guardrail: shown with its reasons, never approvable. */
+  'blocked',
 ] as const;
 export type ProposalStatus = (typeof PROPOSAL_STATUSES)[number];
 
@@ -25,6 +27,7 @@ export const FINAL_STATUSES: readonly ProposalStatus[] = [
   'succeeded',
   'failed',
   'dry-run',
+  'blocked',
 ];
 
 export interface ApprovalPolicy {
@@ -71,6 +74,31 @@ export interface ProposalDoc {
   dryRun: boolean;
   /** Checks re-run after success, and when. Empty: nothing to verify. */
   verify: { checks: string[]; afterMs: number };
+  /** Whether the change can be reverted, said before anyone approves (kafka.partitions: no). */
+  undo?: UndoSupport | undefined;
+  /** Set: the proposal is `blocked` for these reasons and can never be approved. */
+  blocked?: GuardrailBlock[] | undefined;
+  /** The guardrails the worker enforces again when the job starts (absent on reverts). */
+  guardrails?: ProposalGuardrails | undefined;
+  /** A revert: restores the state `restore.of` recorded before it ran. */
+  revertOf?: string | undefined;
+  restore?: RestoreSpec | undefined;
+}
+
+export type GuardrailName = 'cooldown' | 'bounds' | 'max-changes';
+
+export interface GuardrailBlock {
+  guardrail: GuardrailName;
+  reason: string;
+}
+
+export interface ProposalGuardrails {
+  /** What the change touches, e.g. "market-data/Deployment/enrichment" (the cooldown's key). */
+  targets: string[];
+  cooldownMs: number;
+  maxChangesPerIncident: number;
+  /** Approvers were asked to override the cooldown (`--override-cooldown`: one more approval). */
+  overrideCooldown?: { by: string } | undefined;
 }
 
 export interface Proposal extends ProposalDoc {
@@ -86,6 +114,8 @@ export interface Proposal extends ProposalDoc {
   result?: (ActionResult & { rollout?: string | undefined }) | undefined;
   error?: string | undefined;
   verification?: VerificationOutcome | undefined;
+  /** Recorded by the worker just before the action changed anything: what a revert restores. */
+  prior?: StateSnapshot | undefined;
 }
 
 /**
