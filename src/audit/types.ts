@@ -28,8 +28,6 @@ export const AUDIT_EVENTS = [
   'verification.failed',
   /** A proposal (or a planned remediation) that breaks a guardrail: never approvable. */
   'proposal.blocked',
-  /** The state the worker read just before the action changed it (what a revert restores). */
-  'job.prior-state',
   /** `/perf undo` or Revert refused: no undo for the kind, nothing ran, or the object changed since. */
   'revert.refused',
   /** A namespace outside the playbook's `namespaces` was asked for; nothing was called. */

@@ -10,11 +10,13 @@ import { BackendNotConfiguredError, errorMessage, InvalidInputError, PerfbotErro
 import { ACTIONS, type AnyActionDefinition } from '../integrations/registry.js';
 import type { Logger } from '../log.js';
 import { ACTION_PARAMS, type ActionKind } from '../playbooks/kinds.js';
+import { applyChange, auditState, prepareChange } from './apply.js';
 import type { RemediationEvents } from './events.js';
+import type { GuardrailState } from './guardrail-state.js';
 import type { Proposal } from './proposal.js';
 import type { RemediationQueue } from './queue.js';
 import type { ProposalStore } from './store.js';
-import type { ActionResult } from './types.js';
+import type { ActionResult, StateSnapshot } from './types.js';
 
 export interface RunJobDeps {
   store: ProposalStore;
@@ -31,6 +33,8 @@ export interface RunJobDeps {
   actionTimeoutMs?: number | undefined;
   /** Bound on waitForRollout(); default 10 min. */
   rolloutTimeoutMs?: number | undefined;
+  /** Cooldowns and per-incident limits, enforced again when a change starts. */
+  guardrails?: GuardrailState | undefined;
 }
 
 export interface RunJobInfo {
@@ -85,6 +89,8 @@ export async function runRemediationJob(deps: RunJobDeps, job: RunJobInfo): Prom
   );
   await deps.events.emit({ type: 'job.started', proposal, attempt });
 
+  // Recorded before the change; every outcome entry of the audit trail carries it.
+  let prior: StateSnapshot | undefined;
   try {
     const definition = (deps.actions ?? ACTIONS)[proposal.action];
     if (!definition)
@@ -118,17 +124,33 @@ export async function runRemediationJob(deps: RunJobDeps, job: RunJobInfo): Prom
       return { status: 'dry-run', summary: result.summary };
     }
 
-    const result = await definition.execute(ctx(deps.actionTimeoutMs ?? 60_000), port, id);
-    const rollout = definition.waitForRollout
-      ? await definition.waitForRollout(ctx(deps.rolloutTimeoutMs ?? 600_000), port)
-      : undefined;
+    const actionMs = deps.actionTimeoutMs ?? 60_000;
+    prior = await prepareChange(
+      { store: deps.store, guardrails: deps.guardrails, now },
+      proposal,
+      definition,
+      port,
+      ctx(actionMs),
+    );
+    const { result, rollout } = await applyChange(proposal, definition, port, ctx, {
+      actionMs,
+      rolloutMs: deps.rolloutTimeoutMs ?? 600_000,
+    });
     await deps.store.finish(id, 'succeeded', now(), { result: { ...result, rollout } });
     const done = (await deps.store.get(id)) as Proposal;
     await audit(
       {
         actor: 'system',
         event: 'job.succeeded',
-        details: { attempt, summary: result.summary, changed: result.changed, rollout },
+        details: {
+          attempt,
+          summary: result.summary,
+          changed: result.changed,
+          rollout,
+          ...before(prior),
+          ...after(result.after),
+          ...(proposal.revertOf ? { revertOf: proposal.revertOf } : {}),
+        },
       },
       done,
     );
@@ -143,7 +165,11 @@ export async function runRemediationJob(deps: RunJobDeps, job: RunJobInfo): Prom
       const retryInMs = job.backoffMs * 2 ** job.attemptsMade;
       await deps.store.noteError(id, message);
       await audit(
-        { actor: 'system', event: 'job.retried', details: { attempt, error: message, code, retryInMs } },
+        {
+          actor: 'system',
+          event: 'job.retried',
+          details: { attempt, error: message, code, retryInMs, ...before(prior) },
+        },
         proposal,
       );
       await deps.events.emit({ type: 'job.retried', proposal, attempt, error: message, retryInMs });
@@ -151,7 +177,10 @@ export async function runRemediationJob(deps: RunJobDeps, job: RunJobInfo): Prom
     }
     await deps.store.finish(id, 'failed', now(), { error: message });
     const failed = (await deps.store.get(id)) ?? proposal;
-    await audit({ actor: 'system', event: 'job.failed', details: { attempt, error: message, code } }, failed);
+    await audit(
+      { actor: 'system', event: 'job.failed', details: { attempt, error: message, code, ...before(prior) } },
+      failed,
+    );
     await deps.events.emit({ type: 'job.failed', proposal: failed, error: message, code });
     throw new UnrecoverableError(message);
   }
@@ -176,4 +205,17 @@ async function scheduleVerification(
     p,
   );
   await deps.events.emit({ type: 'verification.scheduled', proposal: p, at, checks: p.verify.checks });
+}
+
+/** The prior state as audit details: `before` (absent when the action records none). */
+function before(prior: StateSnapshot | undefined): Record<string, unknown> {
+  if (!prior) return {};
+  const { target, values, resourceVersion } = auditState(prior);
+  return { target, before: values, ...(resourceVersion ? { beforeVersion: resourceVersion } : {}) };
+}
+
+function after(state: StateSnapshot | undefined): Record<string, unknown> {
+  if (!state) return {};
+  const { values, resourceVersion } = auditState(state);
+  return { after: values, ...(resourceVersion ? { afterVersion: resourceVersion } : {}) };
 }

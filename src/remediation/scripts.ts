@@ -6,8 +6,8 @@ import { luaScript } from '../audit/lua.js';
 /**
  * Create unless the same remediation is already proposed for the incident. The open-key lives
  * as long as the approval window, well inside the proposal's retention, so its ID resolves.
- * KEYS: open-key, proposal. ARGV: id, ttlOpenMs, retentionMs, then field/value pairs.
- * Returns {1, id} when created, {0, existingId} otherwise.
+ * KEYS: open-key, proposal, the incident's proposal index. ARGV: id, ttlOpenMs, retentionMs,
+ * then field/value pairs. Returns {1, id} when created, {0, existingId} otherwise.
  */
 export const CREATE = luaScript(`
 local existing = redis.call('GET', KEYS[1])
@@ -15,13 +15,21 @@ if existing then return {0, existing} end
 redis.call('HSET', KEYS[2], unpack(ARGV, 4))
 redis.call('PEXPIRE', KEYS[2], ARGV[3])
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+redis.call('SADD', KEYS[3], ARGV[1])
+redis.call('PEXPIRE', KEYS[3], ARGV[3])
 return {1, ARGV[1]}
+`);
+
+/** Frees an open-key still held by a given (blocked) proposal. KEYS: open-key. ARGV: id. */
+export const RELEASE_OPEN = luaScript(`
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
 `);
 
 /**
  * The decision. ARGV: userId, 'approve'|'deny', nowMs, eligible ('1'/'0'), nowIso, id.
  * Returns {outcome, status, approvals, transitionedToExpired}.
- * Order of refusals: unknown → already decided → expired → (deny: approver or requester) →
+ * Order of refusals: unknown → blocked by a guardrail → already decided → expired → (deny: approver or requester) →
  * nobody may approve → self-approval → not an approver → duplicate.
  */
 export const DECIDE = luaScript(`
@@ -30,6 +38,7 @@ local p = redis.call('HMGET', KEYS[1], 'status', 'expiresAtMs', 'requester', 're
 local status, expiresAt, requester, required = p[1], tonumber(p[2]), p[3], tonumber(p[4])
 local user, decision, now, eligible = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4] == '1'
 local count = redis.call('HLEN', KEYS[2])
+if status == 'blocked' then return {'refused:blocked', status, count, 0} end
 if status ~= 'pending' then return {'refused:already-decided', status, count, 0} end
 if now > expiresAt then
   redis.call('HSET', KEYS[1], 'status', 'expired', 'updatedAt', ARGV[5])

@@ -6,8 +6,8 @@
 import type { Redis } from 'ioredis';
 import { runLua } from '../audit/lua.js';
 import type { Approval, Proposal, ProposalDoc, ProposalStatus, VerificationOutcome } from './proposal.js';
-import { CREATE, DECIDE, EXPIRE, FINISH, START } from './scripts.js';
-import type { ActionResult } from './types.js';
+import { CREATE, DECIDE, EXPIRE, FINISH, RELEASE_OPEN, START } from './scripts.js';
+import type { ActionResult, StateSnapshot } from './types.js';
 
 export const DEFAULT_RETENTION_MS = 30 * 24 * 3600_000;
 
@@ -23,6 +23,7 @@ export type DecisionOutcome =
   | 'recorded'
   | 'denied'
   | 'refused:not-found'
+  | 'refused:blocked'
   | 'refused:already-decided'
   | 'refused:expired'
   | 'refused:not-approver'
@@ -67,12 +68,35 @@ export class ProposalStore {
     return [this.key(id), this.approvalsKey(id), this.approvedKey];
   }
 
-  /** Stores a new pending proposal, unless one for the same incident and remediation is open. */
+  /** One open proposal per incident and remediation; one open revert per fix. */
+  private openKey(doc: ProposalDoc) {
+    const what = doc.revertOf ? `revert:${doc.revertOf}` : doc.remediationId;
+    return `${this.prefix}proposal-open:${doc.incidentId}:${what}`;
+  }
+
+  /** Every proposal made for an incident, kept as long as the proposals themselves. */
+  async incidentProposals(incidentId: string): Promise<string[]> {
+    return this.redis.smembers(`${this.prefix}incident-proposals:${incidentId}`);
+  }
+
+  /**
+   * Stores a new proposal (pending, or blocked when `doc.blocked` is set), unless one for the
+   * same incident and remediation is open. An open blocked one gives way to one that is not
+   * (the cooldown ran out, or approvers chose to override it).
+   */
   async create(doc: ProposalDoc): Promise<{ created: boolean; id: string }> {
+    const first = await this.createOnce(doc);
+    if (first.created || doc.blocked) return first;
+    if ((await this.redis.hget(this.key(first.id), 'status')) !== 'blocked') return first;
+    await runLua(this.redis, RELEASE_OPEN, [this.openKey(doc)], [first.id]);
+    return this.createOnce(doc);
+  }
+
+  private async createOnce(doc: ProposalDoc): Promise<{ created: boolean; id: string }> {
     const openMs = Math.max(1, Date.parse(doc.expiresAt) - Date.parse(doc.createdAt));
     const fields = {
       doc: JSON.stringify(doc),
-      status: 'pending',
+      status: doc.blocked ? 'blocked' : 'pending',
       requester: doc.requester,
       required: doc.policy.required,
       allowSelf: doc.policy.allowSelfApproval ? '1' : '0',
@@ -84,7 +108,7 @@ export class ProposalStore {
     const [created, id] = (await runLua(
       this.redis,
       CREATE,
-      [`${this.prefix}proposal-open:${doc.incidentId}:${doc.remediationId}`, this.key(doc.id)],
+      [this.openKey(doc), this.key(doc.id), `${this.prefix}incident-proposals:${doc.incidentId}`],
       [doc.id, openMs, this.retentionMs, ...Object.entries(fields).flat()],
     )) as [number, string];
     return { created: created === 1, id };
@@ -113,7 +137,22 @@ export class ProposalStore {
       result: h.result ? (JSON.parse(h.result) as Proposal['result']) : undefined,
       error: h.error,
       verification: h.verification ? (JSON.parse(h.verification) as VerificationOutcome) : undefined,
+      prior: h.prior ? (JSON.parse(h.prior) as StateSnapshot) : undefined,
     };
+  }
+
+  /**
+   * Records the state an action is about to change, once: a retried job keeps the first
+   * attempt's record (by then the change may already be made). Returns the recorded state and
+   * whether this call recorded it.
+   */
+  async recordPrior(id: string, state: StateSnapshot): Promise<{ prior: StateSnapshot; recorded: boolean }> {
+    const [[, set], [, stored]] = (await this.redis
+      .multi()
+      .hsetnx(this.key(id), 'prior', JSON.stringify(state))
+      .hget(this.key(id), 'prior')
+      .exec()) as [[null, number], [null, string]];
+    return { prior: JSON.parse(stored) as StateSnapshot, recorded: set === 1 };
   }
 
   /** `eligible`: the user is an approver (directly or through a group), resolved by the caller. */

@@ -90,7 +90,9 @@ export const NO_UNDO_DECLARED: UndoSupport = {
 };
 
 /** The undo an action declares, `NO_UNDO_DECLARED` when it says nothing or cannot restore. */
-export function undoSupport(definition: Pick<ActionDefinition<ActionKind, unknown>, 'undo' | 'restore' | 'capture'>): UndoSupport {
+export function undoSupport(
+  definition: Pick<ActionDefinition<ActionKind, unknown>, 'undo' | 'restore' | 'capture'>,
+): UndoSupport {
   const undo = definition.undo ?? NO_UNDO_DECLARED;
   if (undo.supported && (!definition.restore || !definition.capture)) return NO_UNDO_DECLARED;
   return undo;

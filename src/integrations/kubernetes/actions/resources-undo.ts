@@ -76,12 +76,20 @@ export async function planResourcesRevert(ctx: Ctx, port: KubernetesPort, spec: 
   };
 }
 
-export async function restoreResources(ctx: Ctx, port: KubernetesPort, spec: RestoreSpec): Promise<ActionResult> {
+export async function restoreResources(
+  ctx: Ctx,
+  port: KubernetesPort,
+  spec: RestoreSpec,
+): Promise<ActionResult> {
   const p = ctx.params;
   const id = containerId(p);
   const { current, restored } = await revertCheck(ctx, port, spec);
   if (restored) {
-    return { summary: `${id}: resources already as before ${spec.of}`, changed: false, after: { target: id, values: current } };
+    return {
+      summary: `${id}: resources already as before ${spec.of}`,
+      changed: false,
+      after: { target: id, values: current },
+    };
   }
   // Every resource either side names: back to its prior quantity, or removed (null) if it had none.
   const resources: Record<Bound, Record<string, string | null>> = { requests: {}, limits: {} };
@@ -102,5 +110,3 @@ export async function restoreResources(ctx: Ctx, port: KubernetesPort, spec: Res
     after: resourcesSnapshot(p, findContainer(written, p)),
   };
 }
-
-

@@ -99,7 +99,11 @@ export const resources: ActionDefinition<'kubernetes.resources', KubernetesPort>
     const list = changes(c, p);
     const id = `${p.workload.kind}/${p.workload.name} container ${p.container}`;
     if (list.length === 0) {
-      return { summary: `${id}: resources already as requested`, changed: false, after: resourcesSnapshot(p, c) };
+      return {
+        summary: `${id}: resources already as requested`,
+        changed: false,
+        after: resourcesSnapshot(p, c),
+      };
     }
     const resourcesPatch: { requests?: ResourceList; limits?: ResourceList } = {};
     if (p.requests) resourcesPatch.requests = p.requests;

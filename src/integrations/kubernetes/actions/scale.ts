@@ -119,10 +119,17 @@ export const scale: ActionDefinition<'kubernetes.scale', KubernetesPort> = {
     const p = ctx.params;
     const { current, was } = await revertCheck(port, ctx.namespace, p, spec, ctx.signal);
     if (current === was) {
-      return { summary: `${workloadId(p)} already at replicas ${was}`, changed: false, after: snapshot(p, was) };
+      return {
+        summary: `${workloadId(p)} already at replicas ${was}`,
+        changed: false,
+        after: snapshot(p, was),
+      };
     }
     const now = await port.patchScale(ctx.namespace, p.workload, was, ctx.signal);
-    ctx.log.info({ workload: workloadId(p), namespace: ctx.namespace, from: current, to: now }, 'scale reverted');
+    ctx.log.info(
+      { workload: workloadId(p), namespace: ctx.namespace, from: current, to: now },
+      'scale reverted',
+    );
     return {
       summary: `${workloadId(p)} replicas ${current} → ${now} (reverted ${spec.of})`,
       changed: true,
