@@ -3,7 +3,7 @@
 // gets when the incident resolves. Neutral: Slack and the terminal render both.
 import { formatDuration } from '../duration.js';
 import { timelineMarkdown } from '../timeline/markdown.js';
-import { MILESTONES, PHASES, type Timeline } from '../timeline/types.js';
+import { MILESTONE_LABEL, MILESTONES, PHASES, type Timeline } from '../timeline/types.js';
 import { type ChatMessage, fields, heading, type Item, list, note, type Part, text } from './message.js';
 import type { ChartFile } from './sink.js';
 
@@ -26,7 +26,7 @@ export function timelineMessage(t: Timeline): ChatMessage {
       Bottleneck: t.diagnoses.at(-1)?.bottlenecks.join('; ') || undefined,
       ...Object.fromEntries(
         MILESTONES.filter((m) => t.durations[m] !== undefined).map((m) => [
-          `Time to ${m === 'acknowledged' ? 'acknowledge' : m.replace(/d$/, '').replace(/ie$/, 'y')}`,
+          MILESTONE_LABEL[m],
           formatDuration(t.durations[m] as number),
         ]),
       ),

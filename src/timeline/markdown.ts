@@ -4,20 +4,12 @@
 // error texts): escaped so it can neither format the document nor hide in a link.
 import { formatDuration } from '../duration.js';
 import { formatState } from './describe.js';
-import { MILESTONES, type Milestone, type Phase, type Timeline } from './types.js';
+import { MILESTONE_LABEL, MILESTONES, type Phase, type Timeline } from './types.js';
 
 const HEADINGS: Record<Phase, string> = {
   detection: '1. Detection',
   response: '2. Response',
   recovery: '3. Recovery',
-};
-const MILESTONE_LABEL: Record<Milestone, string> = {
-  acknowledged: 'Time to acknowledge',
-  diagnosed: 'Time to diagnose',
-  approved: 'Time to approve',
-  fixed: 'Time to fix',
-  verified: 'Time to verify',
-  resolved: 'Time to resolve',
 };
 
 /** Inline text: no line breaks, no emphasis, links, code or HTML from the data. */

@@ -30,6 +30,14 @@ export const MILESTONES: readonly Milestone[] = [
   'verified',
   'resolved',
 ];
+export const MILESTONE_LABEL: Record<Milestone, string> = {
+  acknowledged: 'Time to acknowledge',
+  diagnosed: 'Time to diagnose',
+  approved: 'Time to approve',
+  fixed: 'Time to fix',
+  verified: 'Time to verify',
+  resolved: 'Time to resolve',
+};
 
 export interface TimelineDiagnosis {
   at: string;
