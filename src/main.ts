@@ -3,6 +3,7 @@
 import { parseArgs } from 'node:util';
 import { diagnoseCli } from '../commands/diagnose.js';
 import { chatCommandCli } from '../commands/index.js';
+import { timelineCli } from '../commands/timeline.js';
 import { auditCli } from './cli/audit.js';
 import { serveCommand } from './cli/serve.js';
 import { validateCommand } from './cli/validate.js';
@@ -19,6 +20,8 @@ const USAGE = `usage: perfbot <command> [options]
                                             run a playbook's diagnostics and print the report
   validate [DIR]                            validate playbooks (default: $PLAYBOOKS_DIR or ./playbooks)
   audit [--incident ID] [--verify]          print the audit trail; --verify checks the hash chain
+  timeline <incident> [--format markdown|json]
+                                            the incident's timeline from the verified audit trail
   list                                      playbooks, aliases and the alerts that trigger them
   status                                    open incidents with age, playbook and Slack thread
 `;
@@ -45,6 +48,8 @@ export async function main(argv: string[]): Promise<number> {
         });
         return await auditCli(configFromEnv(), { incident: values.incident, verify: values.verify }, io);
       }
+      case 'timeline':
+        return await timelineCli(rest, io);
       case 'list':
       case 'status':
         return await chatCommandCli(command, rest, io);
