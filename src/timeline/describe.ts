@@ -45,7 +45,7 @@ export function keyValueLines(details: Record<string, unknown>): string[] {
   return list.flatMap((k) => {
     const kv = k as Record<string, unknown>;
     const summary = str(kv.summary);
-    return summary ? [`${summary}${str(kv.status) ? ` (${kv.status})` : ''}`] : [];
+    return summary ? [`${summary}${str(kv.status) ? ` — ${kv.status}` : ''}`] : [];
   });
 }
 
