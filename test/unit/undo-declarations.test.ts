@@ -8,13 +8,14 @@ import { undoSupport } from '../../src/remediation/types.js';
 describe('undo declarations', () => {
   it.each(ACTION_KINDS)('%s declares its undo', (kind) => {
     const definition = ACTIONS[kind];
-    expect(definition?.undo).toBeDefined();
-    if (definition?.undo?.supported) {
-      expect(typeof definition.capture).toBe('function');
-      expect(typeof definition.planRevert).toBe('function');
-      expect(typeof definition.restore).toBe('function');
+    const undo = definition?.undo;
+    expect(undo).toBeDefined();
+    if (undo?.supported) {
+      expect(typeof definition?.capture).toBe('function');
+      expect(typeof definition?.planRevert).toBe('function');
+      expect(typeof definition?.restore).toBe('function');
     } else {
-      expect(definition?.undo?.reason).toMatch(/\w/);
+      expect(undo?.reason).toMatch(/\w/);
     }
   });
 
