@@ -103,3 +103,16 @@ export function auditState(s: StateSnapshot): Record<string, unknown> {
   );
   return { target: s.target, values, ...(s.resourceVersion ? { resourceVersion: s.resourceVersion } : {}) };
 }
+
+/** The prior state as audit details: `before` (absent when the action records none). */
+export function beforeDetails(prior: StateSnapshot | undefined): Record<string, unknown> {
+  if (!prior) return {};
+  const { target, values, resourceVersion } = auditState(prior);
+  return { target, before: values, ...(resourceVersion ? { beforeVersion: resourceVersion } : {}) };
+}
+
+export function afterDetails(state: StateSnapshot | undefined): Record<string, unknown> {
+  if (!state) return {};
+  const { values, resourceVersion } = auditState(state);
+  return { after: values, ...(resourceVersion ? { afterVersion: resourceVersion } : {}) };
+}

@@ -10,7 +10,7 @@ import { BackendNotConfiguredError, errorMessage, InvalidInputError, PerfbotErro
 import { ACTIONS, type AnyActionDefinition } from '../integrations/registry.js';
 import type { Logger } from '../log.js';
 import { ACTION_PARAMS, type ActionKind } from '../playbooks/kinds.js';
-import { applyChange, auditState, prepareChange } from './apply.js';
+import { afterDetails as after, applyChange, beforeDetails as before, prepareChange } from './apply.js';
 import type { RemediationEvents } from './events.js';
 import type { GuardrailState } from './guardrail-state.js';
 import type { Proposal } from './proposal.js';
@@ -205,17 +205,4 @@ async function scheduleVerification(
     p,
   );
   await deps.events.emit({ type: 'verification.scheduled', proposal: p, at, checks: p.verify.checks });
-}
-
-/** The prior state as audit details: `before` (absent when the action records none). */
-function before(prior: StateSnapshot | undefined): Record<string, unknown> {
-  if (!prior) return {};
-  const { target, values, resourceVersion } = auditState(prior);
-  return { target, before: values, ...(resourceVersion ? { beforeVersion: resourceVersion } : {}) };
-}
-
-function after(state: StateSnapshot | undefined): Record<string, unknown> {
-  if (!state) return {};
-  const { values, resourceVersion } = auditState(state);
-  return { after: values, ...(resourceVersion ? { afterVersion: resourceVersion } : {}) };
 }

@@ -277,7 +277,7 @@ describe('runDiagnosis', () => {
     expect(seen).toHaveLength(2);
   });
 
-  it('refuses a namespace outside the playbook\'s namespaces before any check runs', async () => {
+  it("refuses a namespace outside the playbook's namespaces before any check runs", async () => {
     const seen: string[] = [];
     const checks = promChecks(async (_p, ctx) => {
       seen.push(ctx.namespace);
@@ -292,7 +292,9 @@ describe('runDiagnosis', () => {
     });
     await expect(attempt).rejects.toMatchObject({
       field: 'namespace',
-      message: expect.stringContaining(`namespace "kube-system" is outside playbook test's namespaces (pipeline)`),
+      message: expect.stringContaining(
+        `namespace "kube-system" is outside playbook test's namespaces (pipeline)`,
+      ),
     });
     expect(seen).toEqual([]);
   });
