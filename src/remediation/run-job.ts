@@ -112,8 +112,11 @@ export async function runRemediationJob(deps: RunJobDeps, job: RunJobInfo): Prom
     if (deps.dryRun || proposal.dryRun) {
       const reason = deps.dryRun ? 'PERFBOT_DRY_RUN=1' : 'the playbook or remediation sets dryRun';
       // The preview as of now, so the dry run shows what a real run would do at this moment.
-      const preview = await definition
-        .plan(ctx(deps.actionTimeoutMs ?? 60_000), port)
+      const planCtx = ctx(deps.actionTimeoutMs ?? 60_000);
+      const preview = await (proposal.restore && definition.planRevert
+        ? definition.planRevert(planCtx, port, proposal.restore)
+        : definition.plan(planCtx, port)
+      )
         .then((p) => p.preview)
         .catch(() => proposal.preview);
       const result: ActionResult = { summary: `dry run (${reason}): would apply ${preview}`, changed: false };
