@@ -176,6 +176,8 @@ export async function propose(deps: ProposeDeps, input: ProposeInput): Promise<P
       ...policyWarnings(policy, input.requester),
       ...(undo.supported ? [] : [`no undo: ${undo.reason}`]),
       ...overrideWarnings(verdict, input.requester, policy.required),
+      // Until a renderer shows `blocked` itself, the reasons travel with the other warnings.
+      ...blocked.map((b) => `blocked — ${b.reason}`),
     ],
     createdAt: now.toISOString(),
     expiresAt: new Date(now.getTime() + expiresAfterMs).toISOString(),

@@ -35,6 +35,7 @@ describe('guardrails', () => {
         ),
       },
     ]);
+    expect(p.warnings).toEqual([`blocked — ${p.blocked?.[0]?.reason}`]);
     const click = await w.h.service.decide({ proposalId: p.id, userId: 'UAPPROVER1', decision: 'approve' });
     expect(click).toMatchObject({
       ok: false,
