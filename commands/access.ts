@@ -4,7 +4,7 @@
 
 import { isAccessCommand } from '../src/access/schema.js';
 import { type CommandReply, type PerfCommand, reply } from '../src/chat/command.js';
-import { message, text } from '../src/chat/message.js';
+import { mention, message, type Span, type Text, text } from '../src/chat/message.js';
 
 export function guarded(command: PerfCommand): PerfCommand {
   return {
@@ -23,10 +23,31 @@ export function guarded(command: PerfCommand): PerfCommand {
         });
         if (!decision.allowed) {
           const line = decision.text ?? `You may not run /perf ${command.name}.`;
-          return reply(message('Not allowed', text(line, 'warn')), { exitCode: 1 });
+          const who = decision.allowed ? [] : [...decision.whoMay, ...decision.unresolvedGroups];
+          return reply(message('Not allowed', text(withMentions(line, who), 'warn')), { exitCode: 1 });
         }
       }
       return command.run(args, ctx);
     },
   };
+}
+
+/**
+ * The refusal names who may as `@ID`; those IDs — taken from the rule, never from what the
+ * person typed — become real mentions, so Slack shows the people and groups.
+ */
+function withMentions(line: string, ids: readonly string[]): Text {
+  if (ids.length === 0) return line;
+  const known = new Set(ids);
+  const out: Span[] = [];
+  let last = 0;
+  for (const m of line.matchAll(/@([UWS][A-Z0-9]{2,})\b/g)) {
+    const id = m[1] as string;
+    if (!known.has(id)) continue;
+    if (m.index > last) out.push(line.slice(last, m.index));
+    out.push(mention(id));
+    last = m.index + m[0].length;
+  }
+  if (last < line.length) out.push(line.slice(last));
+  return out;
 }
