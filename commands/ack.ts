@@ -2,7 +2,7 @@
 // recorded in the audit trail through the incident outbox). Someone else's acknowledgement is
 // taken over, and says whose it was.
 import { type CommandReply, type PerfCommand, reply } from '../src/chat/command.js';
-import { message, text } from '../src/chat/message.js';
+import { mention, message, rich, text } from '../src/chat/message.js';
 import { actorOf, incidentTarget, pickIncident, prefixOf } from './incident-arg.js';
 
 export const ackCommand: PerfCommand = {
@@ -23,7 +23,9 @@ export const ackCommand: PerfCommand = {
     switch (r.outcome) {
       case 'acknowledged': {
         const line = `You own ${name} now${r.previous ? ` (taken over from @${r.previous})` : ''}.`;
-        return reply(message(line, text(line, 'ok')));
+        // The previous owner is a Slack user perfbot recorded: a real mention in Slack.
+        const body = r.previous ? rich`You own ${name} now (taken over from ${mention(r.previous)}).` : line;
+        return reply(message(line, text(body, 'ok')));
       }
       case 'already':
         return reply(

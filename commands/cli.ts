@@ -108,6 +108,20 @@ function buildProgram(env: Env, exit: (code: number) => void): Command {
       },
     );
 
+  program
+    .command('timeline')
+    .description(
+      "an incident's timeline from the verified audit trail: a post-mortem draft (exit 1 if the chain is broken)",
+    )
+    .argument('<incident>', 'incident id (perfbot status shows the open ones)')
+    .addOption(
+      new Option('-f, --format <format>', 'output format').choices(['markdown', 'json']).default('markdown'),
+    )
+    .action(async (incident: string, opts: { format: string }) => {
+      const { timelineCli } = await import('./timeline.js');
+      exit(await timelineCli(incident, opts, stdio, env));
+    });
+
   for (const [name, description] of [
     ['list', 'playbooks, their aliases and the alerts that trigger them'],
     ['status', 'open incidents with age, playbook and thread'],

@@ -16,6 +16,7 @@ import { silentLogger } from '../src/log.js';
 import { editDistance, PlaybookCatalog } from '../src/playbooks/catalog.js';
 import { DNS1123_LABEL } from '../src/playbooks/kinds.js';
 import { loadPlaybooksOrThrow } from '../src/playbooks/loader.js';
+import { allowedNamespace } from '../src/playbooks/namespaces.js';
 import { guarded } from './access.js';
 import { ackCommand } from './ack.js';
 import { helpCommand } from './help.js';
@@ -24,6 +25,8 @@ import { listCommand } from './list.js';
 import { resolveCommand } from './resolve.js';
 import { silenceCommand } from './silence.js';
 import { statusCommand } from './status.js';
+import { timelineCommand } from './timeline.js';
+import { undoCommand } from './undo.js';
 
 // diagnose and audit belong to the diagnostics and remediation issues; these entries only parse
 // the chat arguments and call what those provide through the context (see CommandContext).
@@ -36,7 +39,11 @@ const diagnoseEntry: PerfCommand = {
       args,
       allowPositionals: true,
       strict: false,
-      options: { namespace: { type: 'string', short: 'n' }, json: { type: 'boolean' } },
+      options: {
+        namespace: { type: 'string', short: 'n' },
+        json: { type: 'boolean' },
+        'override-cooldown': { type: 'boolean' },
+      },
     });
     const [name, nsArg] = positionals;
     const prefix = ctx.invoker.kind === 'slack' ? '/perf' : 'perfbot';
@@ -65,6 +72,13 @@ const diagnoseEntry: PerfCommand = {
         { exitCode: 2 },
       );
     }
+    // Namespace bounds: refused here, before a thread is opened or any back end is called.
+    const bound = allowedNamespace(playbook, namespace);
+    if (!bound.ok) {
+      return reply(message('Namespace not allowed', text(`Refused: ${bound.reason}.`, 'warn')), {
+        exitCode: 2,
+      });
+    }
     const where = namespace ?? playbook.target.namespace;
     if (ctx.invoker.kind === 'slack') {
       if (!ctx.diagnosis) return unavailable('Diagnosis from Slack');
@@ -73,6 +87,7 @@ const diagnoseEntry: PerfCommand = {
         namespace,
         requester: ctx.invoker.userId,
         channel: ctx.invoker.channelId,
+        overrideCooldown: values['override-cooldown'] === true,
       });
       return reply(
         message(
@@ -131,6 +146,8 @@ export const COMMANDS: readonly PerfCommand[] = [
   ackCommand,
   silenceCommand,
   resolveCommand,
+  timelineCommand,
+  undoCommand,
   helpCommand(() => COMMANDS),
 ].map(guarded);
 

@@ -44,6 +44,12 @@ export const AUDIT_EVENTS = [
   'audit.checkpoint',
   /** Retention exported and trimmed the oldest entries; details name the segment. */
   'audit.trimmed',
+  /** A proposal (or a planned remediation) that breaks a guardrail: never approvable. */
+  'proposal.blocked',
+  /** `/perf undo` or Revert refused: no undo for the kind, nothing ran, or the object changed since. */
+  'revert.refused',
+  /** A namespace outside the playbook's `namespaces` was asked for; nothing was called. */
+  'namespace.refused',
 ] as const;
 export type AuditEvent = (typeof AUDIT_EVENTS)[number];
 

@@ -9,6 +9,8 @@ import type { Incident } from '../incidents/types.js';
 import type { Logger } from '../log.js';
 import type { PlaybookCatalog } from '../playbooks/catalog.js';
 import type { LoadedPlaybook } from '../playbooks/schema.js';
+import type { RevertInput, RevertOutcome } from '../remediation/revert.js';
+import type { TimelineSource } from '../timeline/read.js';
 import type { ChatMessage } from './message.js';
 
 export type Invoker =
@@ -74,7 +76,14 @@ export interface DiagnosisStarter {
     namespace: string | undefined;
     requester: string;
     channel: string;
+    /** `--override-cooldown`: proposals blocked only by a cooldown need one more approval instead. */
+    overrideCooldown?: boolean | undefined;
   }): Promise<void>;
+}
+
+/** `/perf undo`: RemediationService.proposeRevert fits. */
+export interface RevertStarter {
+  proposeRevert(input: RevertInput): Promise<RevertOutcome>;
 }
 
 /** Prints the audit trail as lines (the remediation issue's `perfbot audit`). */
@@ -132,6 +141,10 @@ export interface CommandContext {
   runDiagnosisText?:
     | ((input: { playbook: LoadedPlaybook; namespace: string | undefined; json: boolean }) => Promise<string>)
     | undefined;
+  /** `/perf timeline`: timelines from the audit trail (src/timeline/read.ts auditTimelineSource). */
+  timeline?: TimelineSource | undefined;
+  /** `/perf undo`. */
+  revert?: RevertStarter | undefined;
   /** A link to a Slack thread, when Slack is configured. */
   threadLink?: ((channel: string, ts: string) => string) | undefined;
   /** ack, resolve, silence: the incident lifecycle, where this process has the incident store. */

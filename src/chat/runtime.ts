@@ -6,6 +6,7 @@ import { hostname } from 'node:os';
 import type { App } from '../app.js';
 import type { AuditSink } from '../audit/types.js';
 import type { Logger } from '../log.js';
+import { auditTimelineSource } from '../timeline/read.js';
 import type { CommandContext, CommandReply, Invoker } from './command.js';
 import { incidentActions, incidentDirectory } from './command.js';
 import { DiagnosisFeed } from './diagnosis-feed.js';
@@ -109,13 +110,14 @@ export async function createChat(app: App, o: ChatOptions): Promise<ChatRuntime>
     incidents: incidentDirectory(app.incidents),
     audit: o.auditLines ? { lines: o.auditLines } : undefined,
     diagnosis: {
-      start: async ({ playbook, namespace, requester, channel }) => {
+      start: async ({ playbook, namespace, requester, channel, overrideCooldown }) => {
         app.response.diagnose({
           playbook,
           namespace,
           requester,
           channel,
           origin: 'manual',
+          overrideCooldown,
         });
       },
     },
@@ -126,6 +128,8 @@ export async function createChat(app: App, o: ChatOptions): Promise<ChatRuntime>
       silences: app.silences,
     }),
     access: app.access,
+    timeline: auditTimelineSource(app.audit, app.now),
+    revert: app.remediation,
   });
 
   if (slack) {

@@ -9,6 +9,7 @@ import { type CheckSource, checkBackend, checkOf } from '../integrations/registr
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import { CHECK_PARAMS, DNS1123_LABEL } from '../playbooks/kinds.js';
+import { allowedNamespace } from '../playbooks/namespaces.js';
 import { resolvePlaceholders } from '../playbooks/placeholders.js';
 import type { Check, Playbook } from '../playbooks/schema.js';
 import { runCheckUntil } from './abort.js';
@@ -58,6 +59,10 @@ export function resolveNamespace(playbook: Playbook, explicit?: string): string 
       `invalid namespace "${namespace.slice(0, 80)}": expected a DNS-1123 label (lower-case letters, digits, "-", at most 63)`,
     );
   }
+  // Namespace bounds (src/playbooks/namespaces.ts): refused here, so no check of any caller
+  // (alert label, --namespace, verification) ever reaches a namespace the playbook does not list.
+  const bound = allowedNamespace(playbook, namespace);
+  if (!bound.ok) throw new InvalidInputError('namespace', bound.reason);
   return namespace;
 }
 

@@ -125,7 +125,9 @@ export type CheckParams<K extends CheckKind> = z.output<(typeof CHECK_PARAMS)[K]
 
 // ---- action kinds -------------------------------------------------------------------------
 
-const quantity = z.string().regex(/^\d+(\.\d+)?(m|Ki|Mi|Gi|Ti|k|M|G)?$/, 'expected a Kubernetes quantity');
+export const quantity = z
+  .string()
+  .regex(/^\d+(\.\d+)?(m|Ki|Mi|Gi|Ti|k|M|G)?$/, 'expected a Kubernetes quantity');
 const resourceList = z.strictObject({ cpu: quantity.optional(), memory: quantity.optional() });
 
 export const ACTION_PARAMS = {

@@ -3,7 +3,7 @@
 // per kind against src/playbooks/kinds.ts in the loader, so errors point at the right line.
 import { z } from 'zod';
 import { CommandRules } from '../access/schema.js';
-import { ACTION_KINDS, CHECK_KINDS, namespaceName, objectName, WorkloadRef } from './kinds.js';
+import { ACTION_KINDS, CHECK_KINDS, namespaceName, objectName, quantity, WorkloadRef } from './kinds.js';
 
 const id = z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'expected a lower-case id (letters, digits, "-")');
 const duration = z
@@ -109,6 +109,43 @@ export const Approval = z.strictObject({
 });
 export type Approval = z.infer<typeof Approval>;
 
+// ---- guardrails (issue: safer fixes) -------------------------------------------------------
+// Limits a proposal is held to before anyone may approve it; breaking one makes the proposal
+// `blocked` (shown with its reason, no Approve button). Every field has a default, so a
+// playbook that says nothing still gets a cooldown, a per-incident limit and sane bounds.
+
+const range = (min: number, max: number) =>
+  z
+    .strictObject({ min: z.number().nonnegative().default(min), max: z.number().positive().default(max) })
+    .refine((r) => r.min <= r.max, 'min must not exceed max');
+
+export const GuardrailBounds = z.strictObject({
+  /** kubernetes.scale: the replicas a proposal may set. */
+  replicas: range(1, 20).prefault({}),
+  /** kubernetes.resources: ceilings for every request and limit a proposal may set. */
+  cpu: quantity.default('8'),
+  memory: quantity.default('16Gi'),
+  /** kubernetes.configmap.set of a key path ending in batch_size / batchSize / batch-size. */
+  batchSize: range(1, 10_000).prefault({}),
+  /** kubernetes.configmap.set: any other numeric value (unbounded unless set). */
+  value: z.strictObject({ min: z.number().optional(), max: z.number().optional() }).optional(),
+});
+export type GuardrailBounds = z.infer<typeof GuardrailBounds>;
+
+export const Guardrails = z.strictObject({
+  /**
+   * No second change to the same target (workload, ConfigMap, topic) within this time of the
+   * last one, unless approvers override explicitly (`/perf diagnose … --override-cooldown`:
+   * the proposal then needs one more approval). `0s` turns it off.
+   */
+  cooldown: duration.default('30m'),
+  /** Changes an incident may already have had (started runs, reverts excepted) for this one. */
+  maxChangesPerIncident: z.number().int().min(1).max(100).default(3),
+  bounds: GuardrailBounds.prefault({}),
+});
+export type Guardrails = z.infer<typeof Guardrails>;
+// ---- end of guardrails --------------------------------------------------------------------
+
 export const Remediation = z.strictObject({
   id,
   title: z.string().min(1),
@@ -118,6 +155,7 @@ export const Remediation = z.strictObject({
   /** Checks re-run by the verification job after the action; default: those that led to it. */
   verify: z.array(id).optional(),
   dryRun: z.boolean().default(false),
+  guardrails: Guardrails.prefault({}),
 });
 export type Remediation = z.infer<typeof Remediation>;
 
@@ -185,6 +223,11 @@ export const Playbook = z.strictObject({
   /** Preview remediations only, never execute (same as PERFBOT_DRY_RUN for this playbook). */
   dryRun: z.boolean().default(false),
   target: Target,
+  /**
+   * Namespace bounds: the only namespaces this playbook may diagnose and act in (default: just
+   * target.namespace). An alert label or --namespace outside them is refused before any call.
+   */
+  namespaces: z.array(namespaceName).min(1).optional(),
   triggers: z.array(Trigger).default([]),
   checks: z.array(Check).min(1),
   decision: z.array(DecisionNode).default([]),

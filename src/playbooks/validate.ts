@@ -25,6 +25,13 @@ export function crossReferenceProblems(pb: Playbook): PathProblem[] {
     }
   });
 
+  if (pb.namespaces && !pb.namespaces.includes(pb.target.namespace)) {
+    problems.push({
+      path: ['namespaces'],
+      message: `namespaces must include target.namespace "${pb.target.namespace}" (the namespace the playbook diagnoses by default)`,
+    });
+  }
+
   pb.triggers.forEach((t, i) => {
     for (const [label, re] of Object.entries(t.match_re ?? {})) {
       try {

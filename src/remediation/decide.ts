@@ -15,6 +15,7 @@ export type Decision = 'approve' | 'deny';
 
 export type RefusalReason =
   | 'not-found'
+  | 'blocked'
   | 'already-decided'
   | 'expired'
   | 'self-approval'
@@ -198,6 +199,8 @@ export function refusalText(
   switch (reason) {
     case 'not-found':
       return 'This proposal no longer exists.';
+    case 'blocked':
+      return `This proposal is blocked by a guardrail and can never be approved: ${p?.blocked?.map((b) => b.reason).join('; ') ?? 'see the proposal'}.`;
     case 'already-decided':
       return `This proposal is already ${p?.status ?? 'decided'}${p?.decidedBy ? ` (by ${p.decidedBy})` : ''}; nothing changed.`;
     case 'expired':

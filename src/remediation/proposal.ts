@@ -3,7 +3,7 @@
 // the worker runs exactly these resolved params, never the playbook's (possibly relative) ones.
 import { randomBytes } from 'node:crypto';
 import type { ActionKind } from '../playbooks/kinds.js';
-import type { ActionResult } from './types.js';
+import type { ActionResult, RestoreSpec, StateSnapshot, UndoSupport } from './types.js';
 
 export const PROPOSAL_STATUSES = [
   'pending',
@@ -17,6 +17,8 @@ export const PROPOSAL_STATUSES = [
   'dry-run',
   /** Its incident resolved while it waited for approval (retiredReason says so). */
   'retired',
+  /** Would break a guardrail: shown with its reasons, never approvable. */
+  'blocked',
 ] as const;
 export type ProposalStatus = (typeof PROPOSAL_STATUSES)[number];
 
@@ -28,6 +30,7 @@ export const FINAL_STATUSES: readonly ProposalStatus[] = [
   'failed',
   'dry-run',
   'retired',
+  'blocked',
 ];
 
 export interface ApprovalPolicy {
@@ -74,6 +77,31 @@ export interface ProposalDoc {
   dryRun: boolean;
   /** Checks re-run after success, and when. Empty: nothing to verify. */
   verify: { checks: string[]; afterMs: number };
+  /** Whether the change can be reverted, said before anyone approves (kafka.partitions: no). */
+  undo?: UndoSupport | undefined;
+  /** Set: the proposal is `blocked` for these reasons and can never be approved. */
+  blocked?: GuardrailBlock[] | undefined;
+  /** The guardrails the worker enforces again when the job starts (absent on reverts). */
+  guardrails?: ProposalGuardrails | undefined;
+  /** A revert: restores the state `restore.of` recorded before it ran. */
+  revertOf?: string | undefined;
+  restore?: RestoreSpec | undefined;
+}
+
+export type GuardrailName = 'cooldown' | 'bounds' | 'max-changes';
+
+export interface GuardrailBlock {
+  guardrail: GuardrailName;
+  reason: string;
+}
+
+export interface ProposalGuardrails {
+  /** What the change touches, e.g. "market-data/Deployment/enrichment" (the cooldown's key). */
+  targets: string[];
+  cooldownMs: number;
+  maxChangesPerIncident: number;
+  /** Approvers were asked to override the cooldown (`--override-cooldown`: one more approval). */
+  overrideCooldown?: { by: string } | undefined;
 }
 
 export interface Proposal extends ProposalDoc {
@@ -91,6 +119,8 @@ export interface Proposal extends ProposalDoc {
   verification?: VerificationOutcome | undefined;
   /** Why it was retired ("incident resolved"). */
   retiredReason?: string | undefined;
+  /** Recorded by the worker just before the action changed anything: what a revert restores. */
+  prior?: StateSnapshot | undefined;
 }
 
 /**

@@ -8,12 +8,14 @@ import { errorMessage, PerfbotError } from '../errors.js';
 import type { BackendSource } from '../integrations/backends.js';
 import type { ActionSource } from '../integrations/registry.js';
 import type { Logger } from '../log.js';
+import { afterDetails as after, applyChange, beforeDetails as before, prepareChange } from './apply.js';
 import type { RemediationEvents } from './events.js';
+import type { GuardrailState } from './guardrail-state.js';
 import type { Proposal } from './proposal.js';
 import type { RemediationQueue } from './queue.js';
 import { resolveAction } from './resolve-action.js';
 import type { ProposalStore } from './store.js';
-import type { ActionResult } from './types.js';
+import type { ActionResult, StateSnapshot } from './types.js';
 
 export interface RunJobDeps {
   store: ProposalStore;
@@ -30,6 +32,8 @@ export interface RunJobDeps {
   actionTimeoutMs?: number | undefined;
   /** Bound on waitForRollout(); default 10 min. */
   rolloutTimeoutMs?: number | undefined;
+  /** Cooldowns and per-incident limits, enforced again when a change starts. */
+  guardrails?: GuardrailState | undefined;
 }
 
 export interface RunJobInfo {
@@ -84,6 +88,8 @@ export async function runRemediationJob(deps: RunJobDeps, job: RunJobInfo): Prom
   );
   await deps.events.emit({ type: 'job.started', proposal, attempt });
 
+  // Recorded before the change; every outcome entry of the audit trail carries it.
+  let prior: StateSnapshot | undefined;
   try {
     const { definition, port, params } = await resolveAction(deps, proposal.action, proposal.params);
     const ctx = (ms: number) => ({
@@ -97,8 +103,11 @@ export async function runRemediationJob(deps: RunJobDeps, job: RunJobInfo): Prom
     if (deps.dryRun || proposal.dryRun) {
       const reason = deps.dryRun ? 'PERFBOT_DRY_RUN=1' : 'the playbook or remediation sets dryRun';
       // The preview as of now, so the dry run shows what a real run would do at this moment.
-      const preview = await definition
-        .plan(ctx(deps.actionTimeoutMs ?? 60_000), port)
+      const planCtx = ctx(deps.actionTimeoutMs ?? 60_000);
+      const preview = await (proposal.restore && definition.planRevert
+        ? definition.planRevert(planCtx, port, proposal.restore)
+        : definition.plan(planCtx, port)
+      )
         .then((p) => p.preview)
         .catch(() => proposal.preview);
       const result: ActionResult = { summary: `dry run (${reason}): would apply ${preview}`, changed: false };
@@ -109,17 +118,33 @@ export async function runRemediationJob(deps: RunJobDeps, job: RunJobInfo): Prom
       return { status: 'dry-run', summary: result.summary };
     }
 
-    const result = await definition.execute(ctx(deps.actionTimeoutMs ?? 60_000), port, id);
-    const rollout = definition.waitForRollout
-      ? await definition.waitForRollout(ctx(deps.rolloutTimeoutMs ?? 600_000), port)
-      : undefined;
+    const actionMs = deps.actionTimeoutMs ?? 60_000;
+    prior = await prepareChange(
+      { store: deps.store, guardrails: deps.guardrails, now },
+      proposal,
+      definition,
+      port,
+      ctx(actionMs),
+    );
+    const { result, rollout } = await applyChange(proposal, definition, port, ctx, {
+      actionMs,
+      rolloutMs: deps.rolloutTimeoutMs ?? 600_000,
+    });
     await deps.store.finish(id, 'succeeded', now(), { result: { ...result, rollout } });
     const done = (await deps.store.get(id)) as Proposal;
     await audit(
       {
         actor: 'system',
         event: 'job.succeeded',
-        details: { attempt, summary: result.summary, changed: result.changed, rollout },
+        details: {
+          attempt,
+          summary: result.summary,
+          changed: result.changed,
+          rollout,
+          ...before(prior),
+          ...after(result.after),
+          ...(proposal.revertOf ? { revertOf: proposal.revertOf } : {}),
+        },
       },
       done,
     );
@@ -134,7 +159,11 @@ export async function runRemediationJob(deps: RunJobDeps, job: RunJobInfo): Prom
       const retryInMs = job.backoffMs * 2 ** job.attemptsMade;
       await deps.store.noteError(id, message);
       await audit(
-        { actor: 'system', event: 'job.retried', details: { attempt, error: message, code, retryInMs } },
+        {
+          actor: 'system',
+          event: 'job.retried',
+          details: { attempt, error: message, code, retryInMs, ...before(prior) },
+        },
         proposal,
       );
       await deps.events.emit({ type: 'job.retried', proposal, attempt, error: message, retryInMs });
@@ -142,7 +171,10 @@ export async function runRemediationJob(deps: RunJobDeps, job: RunJobInfo): Prom
     }
     await deps.store.finish(id, 'failed', now(), { error: message });
     const failed = (await deps.store.get(id)) ?? proposal;
-    await audit({ actor: 'system', event: 'job.failed', details: { attempt, error: message, code } }, failed);
+    await audit(
+      { actor: 'system', event: 'job.failed', details: { attempt, error: message, code, ...before(prior) } },
+      failed,
+    );
     await deps.events.emit({ type: 'job.failed', proposal: failed, error: message, code });
     throw new UnrecoverableError(message);
   }

@@ -4,10 +4,11 @@
 import { luaScript } from '../audit/lua.js';
 
 /**
- * Create unless the same remediation is already proposed for the incident, or the incident has
- * resolved (checked here, in the same script, so a proposal can never slip in after the
- * resolution). The open-key lives as long as the approval window, well inside the proposal's
- * retention, so its ID resolves. The incident's index of proposals lets its resolution retire them.
+ * Create (pending, or blocked by a guardrail) unless the same remediation — or a revert of the
+ * same fix — is already open for the incident, or the incident has resolved (checked here, in
+ * the same script, so a proposal can never slip in after the resolution). The open-key lives as
+ * long as the approval window, well inside the proposal's retention, so its ID resolves. The
+ * incident's index of proposals lets its resolution retire them (and lists them for the timeline).
  * KEYS: open-key, proposal, incident hash (src/incidents), the incident's proposal index.
  * ARGV: id, ttlOpenMs, retentionMs, then field/value pairs.
  * Returns {1, id} when created, {0, existingId} when one is open, {-1, ''} when the incident resolved.
@@ -24,9 +25,15 @@ redis.call('PEXPIRE', KEYS[4], ARGV[3])
 return {1, ARGV[1]}
 `);
 
+/** Frees an open-key still held by a given (blocked) proposal. KEYS: open-key. ARGV: id. */
+export const RELEASE_OPEN = luaScript(`
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+`);
+
 /**
  * pending → retired (its incident resolved). KEYS: the proposal hash. ARGV: reason, nowIso.
- * Returns 1 if this call retired it, 0 if it was not pending (decided, expired, retired before).
+ * Returns 1 if this call retired it, 0 if it was not pending (decided, expired, blocked, retired before).
  */
 export const RETIRE = luaScript(`
 if redis.call('HGET', KEYS[1], 'status') ~= 'pending' then return 0 end
@@ -38,9 +45,9 @@ return 1
  * The decision. ARGV: userId, 'approve'|'deny', nowMs, eligible ('1'/'0'), nowIso, id,
  * incident key prefix (the incident hash is <prefix><incidentId>).
  * Returns {outcome, status, approvals, transitionedToExpired, retiredNow}.
- * Order of refusals: unknown → retired (or its incident resolved: retired now) → already
- * decided → expired → (deny: approver or requester) → nobody may approve → self-approval →
- * not an approver → duplicate.
+ * Order of refusals: unknown → retired (or its incident resolved: retired now) → blocked by a
+ * guardrail → already decided → expired → (deny: approver or requester) → nobody may approve →
+ * self-approval → not an approver → duplicate.
  */
 export const DECIDE = luaScript(`
 if redis.call('EXISTS', KEYS[1]) == 0 then return {'refused:not-found', '', 0, 0, 0} end
@@ -54,6 +61,7 @@ if status == 'pending' and p[7] and redis.call('HGET', ARGV[7] .. p[7], 'status'
   redis.call('HSET', KEYS[1], 'status', 'retired', 'retiredReason', 'incident resolved', 'updatedAt', ARGV[5])
   return {'refused:incident-resolved', 'retired', count, 0, 1}
 end
+if status == 'blocked' then return {'refused:blocked', status, count, 0, 0} end
 if status ~= 'pending' then return {'refused:already-decided', status, count, 0} end
 if now > expiresAt then
   redis.call('HSET', KEYS[1], 'status', 'expired', 'updatedAt', ARGV[5])

@@ -9,6 +9,7 @@ import type { ActionSource } from '../integrations/registry.js';
 import type { Logger } from '../log.js';
 import { createDecide, type DecideInput, type DecideOutcome } from './decide.js';
 import { RemediationEvents } from './events.js';
+import { GuardrailState } from './guardrail-state.js';
 import { cachedGroupResolver, type ResolveGroupMembers } from './policy.js';
 import type { Proposal } from './proposal.js';
 import {
@@ -20,6 +21,7 @@ import {
   proposeFromDiagnosis,
 } from './proposals.js';
 import { RemediationQueue } from './queue.js';
+import { proposeRevert, type RevertInput, type RevertOutcome } from './revert.js';
 import { ProposalStore } from './store.js';
 import type { RerunChecks } from './verify-job.js';
 import { type RemediationWorker, type RemediationWorkerOptions, startRemediationWorker } from './worker.js';
@@ -62,6 +64,7 @@ export class RemediationService {
   readonly store: ProposalStore;
   readonly queue: RemediationQueue;
   readonly events: RemediationEvents;
+  readonly guardrails: GuardrailState;
   private readonly options: RemediationServiceOptions;
   /** What proposeFromDiagnosis/propose need, for callers that take the deps (the chat layer). */
   readonly proposeDeps: ProposeDeps;
@@ -83,6 +86,7 @@ export class RemediationService {
       backoffMs: options.backoffMs,
     });
     this.events = new RemediationEvents({ redis, prefix, log });
+    this.guardrails = new GuardrailState({ redis, prefix });
     this.proposeDeps = {
       store: this.store,
       queue: this.queue,
@@ -94,6 +98,7 @@ export class RemediationService {
       verifyAfterMs: options.config.verifyAfterMs,
       log,
       now,
+      guardrails: this.guardrails,
     };
     this.decideFn = createDecide({
       store: this.store,
@@ -122,6 +127,11 @@ export class RemediationService {
     return proposeFromDiagnosis(this.proposeDeps, input);
   }
 
+  /** `/perf undo <proposal>` or Revert: a proposal restoring what the fix changed, or why not. */
+  proposeRevert(input: RevertInput): Promise<RevertOutcome> {
+    return proposeRevert(this.proposeDeps, input);
+  }
+
   /** An Approve/Deny click. */
   decide(input: DecideInput): Promise<DecideOutcome> {
     return this.decideFn(input);
@@ -146,6 +156,7 @@ export class RemediationService {
       dryRun: o.config.dryRun,
       log: o.log,
       now: o.now,
+      guardrails: this.guardrails,
     });
     this.workers.push(worker);
     return worker;

@@ -6,8 +6,8 @@
 import type { Redis } from 'ioredis';
 import { runLua } from '../audit/lua.js';
 import type { Approval, Proposal, ProposalDoc, ProposalStatus, VerificationOutcome } from './proposal.js';
-import { CREATE, DECIDE, EXPIRE, FINISH, RETIRE, START } from './scripts.js';
-import type { ActionResult } from './types.js';
+import { CREATE, DECIDE, EXPIRE, FINISH, RELEASE_OPEN, RETIRE, START } from './scripts.js';
+import type { ActionResult, StateSnapshot } from './types.js';
 
 export const DEFAULT_RETENTION_MS = 30 * 24 * 3600_000;
 
@@ -32,6 +32,7 @@ export type DecisionOutcome =
   | 'recorded'
   | 'denied'
   | 'refused:not-found'
+  | 'refused:blocked'
   | 'refused:already-decided'
   | 'refused:expired'
   | 'refused:not-approver'
@@ -50,6 +51,11 @@ export interface DecisionRaw {
   /** This call retired it (its incident had resolved). */
   retiredNow: boolean;
 }
+
+export type CreateResult =
+  | { created: true; id: string }
+  | { created: false; id: string }
+  | { incidentResolved: true };
 
 export type StartResult =
   | { ok: true; previous: 'approved' | 'running'; attempts: number }
@@ -85,17 +91,36 @@ export class ProposalStore {
     return [this.key(id), this.approvalsKey(id), this.approvedKey];
   }
 
+  /** One open proposal per incident and remediation; one open revert per fix. */
+  private openKey(doc: ProposalDoc) {
+    const what = doc.revertOf ? `revert:${doc.revertOf}` : doc.remediationId;
+    return `${this.prefix}proposal-open:${doc.incidentId}:${what}`;
+  }
+
+  /** Every proposal made for an incident, kept as long as the proposals themselves. */
+  async incidentProposals(incidentId: string): Promise<string[]> {
+    return this.proposalsOf(incidentId);
+  }
+
   /**
-   * Stores a new pending proposal, unless one for the same incident and remediation is open
-   * (`created: false`, its id) or the incident has resolved (`incidentResolved`, no id).
+   * Stores a new proposal (pending, or blocked when `doc.blocked` is set), unless one for the
+   * same incident and remediation is open (`created: false`, its id) or the incident has resolved
+   * (`incidentResolved`, no id). An open blocked one gives way to one that is not (the cooldown
+   * ran out, or approvers chose to override it).
    */
-  async create(
-    doc: ProposalDoc,
-  ): Promise<{ created: true; id: string } | { created: false; id: string } | { incidentResolved: true }> {
+  async create(doc: ProposalDoc): Promise<CreateResult> {
+    const first = await this.createOnce(doc);
+    if ('incidentResolved' in first || first.created || doc.blocked) return first;
+    if ((await this.redis.hget(this.key(first.id), 'status')) !== 'blocked') return first;
+    await runLua(this.redis, RELEASE_OPEN, [this.openKey(doc)], [first.id]);
+    return this.createOnce(doc);
+  }
+
+  private async createOnce(doc: ProposalDoc): Promise<CreateResult> {
     const openMs = Math.max(1, Date.parse(doc.expiresAt) - Date.parse(doc.createdAt));
     const fields = {
       doc: JSON.stringify(doc),
-      status: 'pending',
+      status: doc.blocked ? 'blocked' : 'pending',
       requester: doc.requester,
       required: doc.policy.required,
       allowSelf: doc.policy.allowSelfApproval ? '1' : '0',
@@ -109,7 +134,7 @@ export class ProposalStore {
       this.redis,
       CREATE,
       [
-        `${this.prefix}proposal-open:${doc.incidentId}:${doc.remediationId}`,
+        this.openKey(doc),
         this.key(doc.id),
         this.incidentPrefix + doc.incidentId,
         this.incidentProposalsKey(doc.incidentId),
@@ -159,7 +184,22 @@ export class ProposalStore {
       error: h.error,
       verification: h.verification ? (JSON.parse(h.verification) as VerificationOutcome) : undefined,
       ...(h.retiredReason ? { retiredReason: h.retiredReason } : {}),
+      prior: h.prior ? (JSON.parse(h.prior) as StateSnapshot) : undefined,
     };
+  }
+
+  /**
+   * Records the state an action is about to change, once: a retried job keeps the first
+   * attempt's record (by then the change may already be made). Returns the recorded state and
+   * whether this call recorded it.
+   */
+  async recordPrior(id: string, state: StateSnapshot): Promise<{ prior: StateSnapshot; recorded: boolean }> {
+    const [[, set], [, stored]] = (await this.redis
+      .multi()
+      .hsetnx(this.key(id), 'prior', JSON.stringify(state))
+      .hget(this.key(id), 'prior')
+      .exec()) as [[null, number], [null, string]];
+    return { prior: JSON.parse(stored) as StateSnapshot, recorded: set === 1 };
   }
 
   /** `eligible`: the user is an approver (directly or through a group), resolved by the caller. */

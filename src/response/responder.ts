@@ -28,6 +28,8 @@ export type ProposeFromDiagnosis = (input: {
   namespace: string;
   requester: string;
   diagnosis: DiagnosisRun['diagnosis'];
+  /** `/perf diagnose … --override-cooldown`: approvers may override a cooldown (one more approval). */
+  overrideCooldown?: boolean | undefined;
 }) => Promise<ProposedRemediation[]>;
 
 export interface ResponderDeps {
@@ -59,6 +61,8 @@ export interface DiagnoseRequest {
   requester: string;
   origin: DiagnosisOrigin;
   channel?: string | undefined;
+  /** Asks approvers to override a cooldown instead of blocking the proposal. */
+  overrideCooldown?: boolean | undefined;
 }
 
 export class Responder {
@@ -233,6 +237,7 @@ export class Responder {
         namespace,
         requester: request.requester,
         diagnosis: run.diagnosis,
+        overrideCooldown: request.overrideCooldown,
       });
     } catch (err) {
       await deps.events.emit({

@@ -16,7 +16,7 @@ function ctx(invoker: Invoker, extra: Partial<CommandContext> = {}): CommandCont
 }
 
 describe('/perf dispatcher', () => {
-  it('has one registry with diagnose, list, status, audit, ack, silence, resolve and help', () => {
+  it('has one registry with diagnose, list, status, audit, ack, silence, resolve, timeline, undo and help', () => {
     expect(COMMANDS.map((c) => c.name)).toEqual([
       'diagnose',
       'list',
@@ -25,6 +25,8 @@ describe('/perf dispatcher', () => {
       'ack',
       'silence',
       'resolve',
+      'timeline',
+      'undo',
       'help',
     ]);
   });
@@ -51,7 +53,7 @@ describe('/perf dispatcher', () => {
       '/perf diagnose sentinel',
     );
     expect(renderPlain((await dispatch('frobnicate', ctx(slack))).message)).toContain(
-      'Commands: diagnose, list, status, audit, ack, silence, resolve, help',
+      'Commands: diagnose, list, status, audit, ack, silence, resolve, timeline, undo, help',
     );
   });
 
@@ -107,12 +109,17 @@ describe('/perf dispatcher', () => {
     ).toContain('No open incidents');
   });
 
+  // The shipped playbooks bound themselves to their target namespace; these list more.
+  const wider = new PlaybookCatalog(
+    catalog.playbooks.map((p) => ({ ...p, namespaces: [p.target.namespace, 'prod-logs', 'staging'] })),
+  );
+
   it('diagnose from Slack starts a thread in the channel with the typer as requester', async () => {
     const started: unknown[] = [];
-    const r = await dispatch(
-      'diagnose sentinel prod-logs',
-      ctx(slack, { diagnosis: { start: async (i) => void started.push(i) } }),
-    );
+    const r = await dispatch('diagnose sentinel prod-logs', {
+      ...ctx(slack, { diagnosis: { start: async (i) => void started.push(i) } }),
+      catalog: wider,
+    });
     expect(r.exitCode).toBe(0);
     expect(started).toEqual([
       expect.objectContaining({ namespace: 'prod-logs', requester: 'U0ALICE', channel: 'C0OPS' }),
@@ -121,16 +128,44 @@ describe('/perf dispatcher', () => {
   });
 
   it('diagnose from the CLI prints the report text; bad input exits 2', async () => {
-    const r = await dispatch(
-      'diagnose pipeline --namespace staging',
-      ctx(cli, {
+    const r = await dispatch('diagnose pipeline --namespace staging', {
+      ...ctx(cli, {
         runDiagnosisText: async ({ playbook, namespace }) => `report of ${playbook.id} in ${namespace}`,
       }),
-    );
+      catalog: wider,
+    });
     expect(r.text).toBe('report of data-pipeline in staging');
     expect((await dispatch('diagnose', ctx(cli))).exitCode).toBe(2);
     expect((await dispatch('diagnose nope', ctx(cli))).exitCode).toBe(2);
     expect((await dispatch('diagnose pipeline NOT_DNS', ctx(cli))).exitCode).toBe(2);
+  });
+
+  it("diagnose refuses a namespace outside the playbook's namespaces before starting anything", async () => {
+    const started: unknown[] = [];
+    const ran: unknown[] = [];
+    const slackReply = await dispatch(
+      'diagnose pipeline kube-system',
+      ctx(slack, { diagnosis: { start: async (i) => void started.push(i) } }),
+    );
+    const cliReply = await dispatch(
+      'diagnose sentinel --namespace kube-system',
+      ctx(cli, { runDiagnosisText: async (i) => String(ran.push(i)) }),
+    );
+    expect([slackReply.exitCode, cliReply.exitCode]).toEqual([2, 2]);
+    expect(renderPlain(slackReply.message)).toContain(
+      `Refused: namespace "kube-system" is outside playbook data-pipeline's namespaces (data-processing)`,
+    );
+    expect(started).toEqual([]);
+    expect(ran).toEqual([]);
+  });
+
+  it('diagnose passes --override-cooldown on to the diagnosis it starts', async () => {
+    const started: { overrideCooldown?: boolean }[] = [];
+    await dispatch(
+      'diagnose pipeline --override-cooldown',
+      ctx(slack, { diagnosis: { start: async (i) => void started.push(i) } }),
+    );
+    expect(started[0]?.overrideCooldown).toBe(true);
   });
 
   it('audit shows the trail lines, optionally of one incident', async () => {

@@ -11,6 +11,7 @@ const pb: LoadedPlaybook = {
     title: 'Sentinel',
     aliases: ['sentinel'],
     target: { namespace: 'sentinel' },
+    namespaces: ['sentinel', 'sentinel-staging'],
     checks: [
       {
         id: 'lag',

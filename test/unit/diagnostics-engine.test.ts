@@ -264,7 +264,7 @@ describe('runDiagnosis', () => {
       seen.push(ctx.namespace);
       return { value: 1 };
     });
-    const pb = playbook([check('q', 'up')]);
+    const pb = playbook([check('q', 'up')], { namespaces: ['pipeline', 'staging'] });
     const a = await runDiagnosis({ playbook: pb, backends, checks, log: silentLogger });
     const b = await runDiagnosis({ playbook: pb, namespace: 'staging', backends, checks, log: silentLogger });
     expect(seen).toEqual(['pipeline', 'staging']);
@@ -275,6 +275,28 @@ describe('runDiagnosis', () => {
       await expect(attempt).rejects.toMatchObject({ field: 'namespace' });
     }
     expect(seen).toHaveLength(2);
+  });
+
+  it("refuses a namespace outside the playbook's namespaces before any check runs", async () => {
+    const seen: string[] = [];
+    const checks = promChecks(async (_p, ctx) => {
+      seen.push(ctx.namespace);
+      return { value: 1 };
+    });
+    const attempt = runDiagnosis({
+      playbook: playbook([check('q', 'up')]),
+      namespace: 'kube-system',
+      backends,
+      checks,
+      log: silentLogger,
+    });
+    await expect(attempt).rejects.toMatchObject({
+      field: 'namespace',
+      message: expect.stringContaining(
+        `namespace "kube-system" is outside playbook test's namespaces (pipeline)`,
+      ),
+    });
+    expect(seen).toEqual([]);
   });
 
   it('reports progress after each check and counts metrics', async () => {

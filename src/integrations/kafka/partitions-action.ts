@@ -34,6 +34,16 @@ export function createPartitionsAction(
   return {
     kind: 'kafka.partitions',
     backend: 'kafka',
+    // Said with the proposal, before anyone approves: there is no way back from this one.
+    undo: {
+      supported: false,
+      reason: 'Kafka cannot remove partitions, so a higher partition count cannot be reverted',
+    },
+    // The count before the change is still recorded, for the audit trail and the timeline.
+    async capture(ctx, port) {
+      const { topic } = target(ctx.params);
+      return { target: `topic ${topic}`, values: { partitions: await count(port, topic, ctx.signal) } };
+    },
     async plan(ctx, port): Promise<ActionPlan<'kafka.partitions'>> {
       const { topic, partitions } = target(ctx.params);
       const current = await count(port, topic, ctx.signal);

@@ -2,10 +2,10 @@
 // optionally rollout-restart the workload that reads it at start-up. The write is a merge patch
 // carrying the resourceVersion it was computed from, so a concurrent edit makes it fail (409)
 // rather than be overwritten; the restart is idempotent through the proposal ID.
-import { InvalidInputError } from '../../../errors.js';
 import type { ActionParams } from '../../../playbooks/kinds.js';
 import type { ActionContext, ActionDefinition } from '../../../remediation/types.js';
 import type { KubernetesPort } from '../port.js';
+import { configMapSnapshot, planConfigMapRevert, readKey, restoreConfigMap } from './configmap-undo.js';
 import { type DocumentEdit, formatValue, setDocumentPath } from './document.js';
 import { rolloutRestart } from './restart.js';
 import { waitForWorkloadRollout } from './rollout.js';
@@ -14,13 +14,8 @@ type Params = ActionParams<'kubernetes.configmap.set'>;
 
 async function computeEdit(ctx: ActionContext<'kubernetes.configmap.set'>, port: KubernetesPort) {
   const p: Params = ctx.params;
-  const cm = await port.readConfigMap(ctx.namespace, p.configMap, ctx.signal);
-  const text = cm.data[p.key];
-  if (text === undefined) {
-    const keys = Object.keys(cm.data).join(', ') || 'none';
-    throw new InvalidInputError('params.key', `ConfigMap ${p.configMap} has no key ${p.key} (keys: ${keys})`);
-  }
-  return { cm, edit: setDocumentPath(p.key, text, p.path, p.value) };
+  const { cm, text } = await readKey(ctx, port);
+  return { cm, text, edit: setDocumentPath(p.key, text, p.path, p.value) };
 }
 
 function describe(p: Params, edit: DocumentEdit): string {
@@ -32,6 +27,7 @@ function describe(p: Params, edit: DocumentEdit): string {
 export const configMapSet: ActionDefinition<'kubernetes.configmap.set', KubernetesPort> = {
   kind: 'kubernetes.configmap.set',
   backend: 'kubernetes',
+  undo: { supported: true },
 
   async plan(ctx, port) {
     const p = ctx.params;
@@ -49,15 +45,17 @@ export const configMapSet: ActionDefinition<'kubernetes.configmap.set', Kubernet
 
   async execute(ctx, port, proposalId) {
     const p = ctx.params;
-    const { cm, edit } = await computeEdit(ctx, port);
+    const { cm, text, edit } = await computeEdit(ctx, port);
+    let after = configMapSnapshot(p, cm, text);
     if (edit.changed) {
-      await port.patchConfigMap(
+      const written = await port.patchConfigMap(
         ctx.namespace,
         p.configMap,
         { [p.key]: edit.text },
         cm.resourceVersion,
         ctx.signal,
       );
+      after = configMapSnapshot(p, written, edit.text);
       ctx.log.info(
         { configMap: p.configMap, key: p.key, path: p.path, namespace: ctx.namespace },
         'configmap set',
@@ -76,8 +74,17 @@ export const configMapSet: ActionDefinition<'kubernetes.configmap.set', Kubernet
       summary: parts.join('; '),
       changed: edit.changed || restarted,
       details: { format: edit.format, before: edit.before ?? null, after: edit.after, restarted },
+      after,
     };
   },
+
+  async capture(ctx, port) {
+    const { cm, text } = await readKey(ctx, port);
+    return configMapSnapshot(ctx.params, cm, text);
+  },
+
+  planRevert: planConfigMapRevert,
+  restore: restoreConfigMap,
 
   async waitForRollout(ctx, port) {
     const target = ctx.params.restart;

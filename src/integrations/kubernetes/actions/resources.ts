@@ -4,8 +4,14 @@
 import { GuardViolationError, InvalidInputError } from '../../../errors.js';
 import type { ActionParams } from '../../../playbooks/kinds.js';
 import type { ActionDefinition } from '../../../remediation/types.js';
-import type { ContainerSpec, KubernetesPort, ResourceList, WorkloadInfo } from '../port.js';
+import type { ContainerSpec, KubernetesPort, ResourceList } from '../port.js';
 import { parseQuantity } from '../quantity.js';
+import {
+  findContainer as container,
+  planResourcesRevert,
+  resourcesSnapshot,
+  restoreResources,
+} from './resources-undo.js';
 import { waitForWorkloadRollout } from './rollout.js';
 
 type Params = ActionParams<'kubernetes.resources'>;
@@ -18,18 +24,6 @@ interface Change {
   bound: Bound;
   from: string | undefined;
   to: string;
-}
-
-function container(w: WorkloadInfo, p: Params): ContainerSpec {
-  const c = w.containers.find((x) => x.name === p.container);
-  if (!c) {
-    const names = w.containers.map((x) => x.name).join(', ');
-    throw new InvalidInputError(
-      'params.container',
-      `${w.kind}/${w.name} has no container ${p.container} (${names})`,
-    );
-  }
-  return c;
 }
 
 function changes(current: ContainerSpec, p: Params): Change[] {
@@ -79,6 +73,7 @@ function requireSomething(p: Params): void {
 export const resources: ActionDefinition<'kubernetes.resources', KubernetesPort> = {
   kind: 'kubernetes.resources',
   backend: 'kubernetes',
+  undo: { supported: true },
 
   async plan(ctx, port) {
     const p = ctx.params;
@@ -103,22 +98,41 @@ export const resources: ActionDefinition<'kubernetes.resources', KubernetesPort>
     guard(c, p);
     const list = changes(c, p);
     const id = `${p.workload.kind}/${p.workload.name} container ${p.container}`;
-    if (list.length === 0) return { summary: `${id}: resources already as requested`, changed: false };
+    if (list.length === 0) {
+      return {
+        summary: `${id}: resources already as requested`,
+        changed: false,
+        after: resourcesSnapshot(p, c),
+      };
+    }
     const resourcesPatch: { requests?: ResourceList; limits?: ResourceList } = {};
     if (p.requests) resourcesPatch.requests = p.requests;
     if (p.limits) resourcesPatch.limits = p.limits;
     const patch = {
       spec: { template: { spec: { containers: [{ name: p.container, resources: resourcesPatch }] } } },
     };
-    await port.patchWorkload(ctx.namespace, p.workload, patch, 'strategic', ctx.signal);
+    const written = await port.patchWorkload(ctx.namespace, p.workload, patch, 'strategic', ctx.signal);
     ctx.log.info(
       { workload: id, namespace: ctx.namespace, changes: describe(list) },
       'set container resources',
     );
-    return { summary: `${id}: ${describe(list)}`, changed: true, details: { changes: list } };
+    return {
+      summary: `${id}: ${describe(list)}`,
+      changed: true,
+      details: { changes: list },
+      after: resourcesSnapshot(p, container(written, p)),
+    };
   },
 
   waitForRollout(ctx, port) {
     return waitForWorkloadRollout(port, ctx.namespace, ctx.params.workload, ctx.signal);
   },
+
+  async capture(ctx, port) {
+    const p = ctx.params;
+    return resourcesSnapshot(p, container(await port.readWorkload(ctx.namespace, p.workload, ctx.signal), p));
+  },
+
+  planRevert: planResourcesRevert,
+  restore: restoreResources,
 };

@@ -41,6 +41,10 @@ export async function rolloutRestart(
 export const restart: ActionDefinition<'kubernetes.restart', KubernetesPort> = {
   kind: 'kubernetes.restart',
   backend: 'kubernetes',
+  undo: {
+    supported: false,
+    reason: 'a rollout restart replaces the pods; there is no earlier state to restore',
+  },
 
   async plan(ctx, port) {
     const ref = ctx.params.workload;

@@ -4,7 +4,7 @@
 // retried job cannot add two more.
 import { GuardViolationError, InvalidInputError } from '../../../errors.js';
 import type { ActionParams } from '../../../playbooks/kinds.js';
-import type { ActionDefinition } from '../../../remediation/types.js';
+import type { ActionDefinition, RestoreSpec, StateSnapshot } from '../../../remediation/types.js';
 import type { KubernetesPort } from '../port.js';
 import { waitForWorkloadRollout } from './rollout.js';
 
@@ -19,9 +19,38 @@ function guard(p: Params, replicas: number): void {
   }
 }
 
+const workloadId = (p: Params) => `${p.workload.kind}/${p.workload.name}`;
+const snapshot = (p: Params, replicas: number): StateSnapshot => ({
+  target: workloadId(p),
+  values: { replicas },
+});
+
+/**
+ * A revert goes ahead only while the replicas are still what the fix set. The Deployment's
+ * resourceVersion is no use here: status updates bump it all the time.
+ */
+async function revertCheck(
+  port: KubernetesPort,
+  namespace: string,
+  p: Params,
+  spec: RestoreSpec,
+  signal: AbortSignal,
+) {
+  const current = await port.readScale(namespace, p.workload, signal);
+  const was = Number(spec.prior.values.replicas);
+  const fixed = Number(spec.expected.values.replicas);
+  if (current !== fixed && current !== was) {
+    throw new GuardViolationError(
+      `${workloadId(p)} has ${current} replicas now, not the ${fixed} that ${spec.of} set: it was scaled since (by hand or by an autoscaler), so reverting would undo that change too; nothing reverted`,
+    );
+  }
+  return { current, was };
+}
+
 export const scale: ActionDefinition<'kubernetes.scale', KubernetesPort> = {
   kind: 'kubernetes.scale',
   backend: 'kubernetes',
+  undo: { supported: true },
 
   async plan(ctx, port) {
     const p = ctx.params;
@@ -54,6 +83,7 @@ export const scale: ActionDefinition<'kubernetes.scale', KubernetesPort> = {
         summary: `${id} already at replicas ${current}`,
         changed: false,
         details: { replicas: current },
+        after: snapshot(p, current),
       };
     }
     const now = await port.patchScale(ctx.namespace, p.workload, p.replicas, ctx.signal);
@@ -62,6 +92,49 @@ export const scale: ActionDefinition<'kubernetes.scale', KubernetesPort> = {
       summary: `${id} replicas ${current} → ${now}`,
       changed: true,
       details: { from: current, to: now },
+      after: snapshot(p, now),
+    };
+  },
+
+  async capture(ctx, port) {
+    return snapshot(ctx.params, await port.readScale(ctx.namespace, ctx.params.workload, ctx.signal));
+  },
+
+  async planRevert(ctx, port, spec) {
+    const p = ctx.params;
+    const { current, was } = await revertCheck(port, ctx.namespace, p, spec, ctx.signal);
+    return {
+      params: p,
+      preview:
+        current === was
+          ? `${workloadId(p)} already back at replicas ${was}`
+          : `${workloadId(p)} replicas ${current} → ${was} (revert of ${spec.of})`,
+      before: { replicas: current },
+      after: { replicas: was },
+      noop: current === was,
+    };
+  },
+
+  async restore(ctx, port, spec) {
+    const p = ctx.params;
+    const { current, was } = await revertCheck(port, ctx.namespace, p, spec, ctx.signal);
+    if (current === was) {
+      return {
+        summary: `${workloadId(p)} already at replicas ${was}`,
+        changed: false,
+        after: snapshot(p, was),
+      };
+    }
+    const now = await port.patchScale(ctx.namespace, p.workload, was, ctx.signal);
+    ctx.log.info(
+      { workload: workloadId(p), namespace: ctx.namespace, from: current, to: now },
+      'scale reverted',
+    );
+    return {
+      summary: `${workloadId(p)} replicas ${current} → ${now} (reverted ${spec.of})`,
+      changed: true,
+      details: { from: current, to: now },
+      after: snapshot(p, now),
     };
   },
 

@@ -1,0 +1,167 @@
+// One sentence and a phase for each audit entry. Details come from the trail, which may hold
+// anything a sender put in an alert: every value is read defensively (wrong types are ignored)
+// and the renderers escape it.
+import { formatDuration } from '../duration.js';
+import type { Phase } from './types.js';
+
+export interface EntryLike {
+  event: string;
+  actor: string;
+  proposal?: string | undefined;
+  details: Record<string, unknown>;
+}
+
+/** What earlier entries tell about later ones: which proposals are reverts, their previews. */
+export interface DescribeContext {
+  previews: Map<string, string>;
+  reverts: Map<string, string>;
+}
+
+const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
+const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
+const strings = (v: unknown): string[] =>
+  Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
+const who = (actor: string) => (actor === 'system' ? 'perfbot' : actor);
+const noUndo = (undo: unknown) => {
+  const text = str(undo);
+  return text?.startsWith('no: ') ? `; no undo (${text.slice(4)})` : '';
+};
+
+/** `{ replicas: 2 }` → "replicas=2"; long values are cut. */
+export function formatState(v: unknown): string {
+  if (v === undefined || v === null) return '—';
+  if (typeof v !== 'object') return String(v);
+  return Object.entries(v as Record<string, unknown>)
+    .filter(([k]) => k !== 'text')
+    .map(([k, x]) => {
+      const s = typeof x === 'string' ? x : JSON.stringify(x);
+      return `${k}=${s.length > 80 ? `${s.slice(0, 79)}…` : s}`;
+    })
+    .join(', ');
+}
+
+export function keyValueLines(details: Record<string, unknown>): string[] {
+  const list = Array.isArray(details.keyValues) ? details.keyValues : [];
+  return list.flatMap((k) => {
+    const kv = k as Record<string, unknown>;
+    const summary = str(kv.summary);
+    return summary ? [`${summary}${str(kv.status) ? ` — ${kv.status}` : ''}`] : [];
+  });
+}
+
+export function isAck(event: string): boolean {
+  return event.startsWith('incident.ack');
+}
+
+export function describeEntry(e: EntryLike, ctx: DescribeContext): { phase: Phase; text: string } {
+  const d = e.details;
+  const p = e.proposal;
+  const revertOf = p ? ctx.reverts.get(p) : undefined;
+  const preview = (p && ctx.previews.get(p)) ?? str(d.preview) ?? p ?? 'a change';
+  const change = revertOf ? `revert of ${revertOf} (${preview})` : preview;
+  const fix: Phase = revertOf ? 'recovery' : 'response';
+  if (isAck(e.event)) return { phase: 'response', text: `Acknowledged by ${who(e.actor)}` };
+  switch (e.event) {
+    case 'incident.opened':
+      return {
+        phase: 'detection',
+        text: `Incident opened: ${str(d.title) ?? 'untitled'}${str(d.playbook) ? ` (playbook ${d.playbook})` : ' (no playbook)'}`,
+      };
+    case 'alert.received': {
+      const firing = d.status !== 'resolved';
+      return {
+        phase: firing ? 'detection' : 'recovery',
+        text: `Alert ${str(d.alert) ?? '?'} ${firing ? 'firing' : 'resolved'}${firing && str(d.startsAt) ? ` (since ${d.startsAt})` : ''}, from ${who(e.actor)}`,
+      };
+    }
+    case 'incident.repeated':
+      return {
+        phase: 'detection',
+        text: `Notified again by ${who(e.actor)} (${num(d.repeats) ?? '?'} repeats)`,
+      };
+    case 'incident.resolved':
+      return {
+        phase: 'recovery',
+        text: `Incident resolved: every alert resolved${num(d.durationMs) !== undefined ? ` after ${formatDuration(d.durationMs as number)} of firing` : ''}`,
+      };
+    case 'diagnosis.done': {
+      const bottlenecks = strings(d.bottlenecks);
+      const values = keyValueLines(d);
+      return {
+        phase: 'response',
+        text: `Diagnosis${str(d.namespace) ? ` in ${d.namespace}` : ''} by ${who(e.actor)}: ${bottlenecks.length > 0 ? `bottleneck ${bottlenecks.join('; ')}` : 'no bottleneck named'}${str(d.status) ? ` (worst check ${d.status})` : ''}${values.length > 0 ? ` — ${values.join('; ')}` : ''}`,
+      };
+    }
+    case 'proposal.created':
+      return {
+        phase: fix,
+        text: `Proposed by ${who(e.actor)}: ${change} — needs ${num(d.required) ?? 1} approval(s)${noUndo(d.undo)}`,
+      };
+    case 'proposal.noop':
+      return { phase: fix, text: `Nothing to do: ${str(d.preview) ?? preview} (already so)` };
+    case 'proposal.blocked':
+      return {
+        phase: 'response',
+        text: `Blocked by a guardrail: ${str(d.preview) ?? str(d.remediation) ?? preview} — ${strings(d.reasons).join('; ')}`,
+      };
+    case 'proposal.approved':
+      return {
+        phase: fix,
+        text: `${d.complete === true ? 'Approved' : 'Approval recorded'} by ${who(e.actor)} (${str(d.approvals) ?? '?'}${str(d.via) ? ` via ${d.via}` : ''}): ${change}`,
+      };
+    case 'proposal.denied':
+      return { phase: fix, text: `Denied by ${who(e.actor)}: ${change}` };
+    case 'proposal.refused':
+      return {
+        phase: fix,
+        text: `${who(e.actor)}'s ${str(d.decision) ?? 'click'} refused (${str(d.reason) ?? '?'}): ${change}`,
+      };
+    case 'proposal.expired':
+      return { phase: fix, text: `Expired unapproved: ${change}` };
+    case 'job.started':
+      return {
+        phase: fix,
+        text: `Change started (attempt ${num(d.attempt) ?? 1}${d.resumed === true ? ', resumed after a crash' : ''}): ${change}`,
+      };
+    case 'job.succeeded':
+      return {
+        phase: fix,
+        text: `${revertOf ? 'Reverted' : 'Applied'}: ${str(d.summary) ?? preview}${str(d.rollout) ? `; ${d.rollout}` : ''} — before ${formatState(d.before)}, after ${formatState(d.after)}`,
+      };
+    case 'job.failed':
+      return { phase: fix, text: `Failed: ${change} — ${str(d.error) ?? 'unknown error'}` };
+    case 'job.retried':
+      return {
+        phase: fix,
+        text: `Attempt ${num(d.attempt) ?? '?'} failed, retrying: ${str(d.error) ?? '?'}`,
+      };
+    case 'job.refused':
+      return { phase: fix, text: `Worker refused to run ${change}: it was ${str(d.status) ?? '?'}` };
+    case 'job.dry-run':
+      return {
+        phase: fix,
+        text: `Dry run (${str(d.reason) ?? '?'}): would apply ${str(d.preview) ?? preview}`,
+      };
+    case 'verification.scheduled':
+      return {
+        phase: 'recovery',
+        text: `Verification scheduled for ${str(d.at) ?? '?'}: ${strings(d.checks).join(', ')}`,
+      };
+    case 'verification.passed':
+      return { phase: 'recovery', text: `Verified after ${change}: ${str(d.summary) ?? 'passed'}` };
+    case 'verification.failed':
+      return { phase: 'recovery', text: `Not recovered after ${change}: ${str(d.summary) ?? 'failed'}` };
+    case 'revert.refused':
+      return {
+        phase: 'recovery',
+        text: `Revert of ${str(d.of) ?? p ?? '?'} refused (asked by ${who(e.actor)}): ${str(d.reason) ?? '?'}`,
+      };
+    case 'namespace.refused':
+      return {
+        phase: 'response',
+        text: `Refused to act in namespace ${str(d.namespace) ?? '?'}: ${str(d.reason) ?? ''}`,
+      };
+    default:
+      return { phase: 'response', text: `${e.event} by ${who(e.actor)}` };
+  }
+}
