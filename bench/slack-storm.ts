@@ -7,6 +7,7 @@
 // a root or a digest (every incident's recorded thread is a message Slack holds).
 //
 //   npx tsx bench/slack-storm.ts [--alerts 50000] [--rate 1] [--concurrency 16] [--limit-s 600]
+//                                [--node-options=--max-old-space-size=…]   (perfbot's NODE_OPTIONS)
 //
 // Goal: RSS peak < 250 MiB, 0 incidents missing.
 import { readFileSync } from 'node:fs';
@@ -42,7 +43,12 @@ function notification(i: number): string {
     alerts: [
       {
         status: 'firing',
-        labels: { alertname: 'StormBench', group: `g${i}`, instance: `node-${i % 500}:9100`, severity: 'warning' },
+        labels: {
+          alertname: 'StormBench',
+          group: `g${i}`,
+          instance: `node-${i % 500}:9100`,
+          severity: 'warning',
+        },
         annotations: { summary: `storm member ${i}` },
         startsAt: '2026-01-01T12:00:00Z',
         endsAt: '0001-01-01T00:00:00Z',
@@ -84,6 +90,7 @@ async function main(): Promise<void> {
       rate: { type: 'string', default: '1' },
       concurrency: { type: 'string', default: '16' },
       'limit-s': { type: 'string', default: '600' },
+      'node-options': { type: 'string', default: '' },
     },
   });
   const total = Number(values.alerts);
@@ -103,6 +110,7 @@ async function main(): Promise<void> {
       SLACK_API_URL: slack.apiUrl,
       SLACK_INCIDENT_CHANNEL: CHANNEL,
       LOG_LEVEL: 'warn',
+      ...(values['node-options'] ? { NODE_OPTIONS: values['node-options'] } : {}),
     },
     ['--no-worker'],
   );
@@ -112,7 +120,7 @@ async function main(): Promise<void> {
     await new Promise((r) => setTimeout(r, 5000));
     const idle = rssOf(bot.pid).rss;
     console.log(
-      `slack-storm: ${total} alerts in ${total} groups → one channel; Slack fake at ${rate} msg/s/channel (burst 3, 429 beyond)`,
+      `slack-storm: ${total} alerts in ${total} groups → one channel; Slack fake at ${rate} msg/s/channel (burst 3, 429 beyond)${values['node-options'] ? `; perfbot NODE_OPTIONS=${values['node-options']}` : ''}`,
     );
     console.log(`  perfbot idle RSS: ${(idle / MiB).toFixed(0)} MiB`);
     const sampler = setInterval(() => samples.push(rssOf(bot.pid).rss), 250);
@@ -147,7 +155,8 @@ async function main(): Promise<void> {
       let n = 0;
       for (let i = 0; i < accepted.length; i += 5000) {
         const pipe = redis.pipeline();
-        for (const id of accepted.slice(i, i + 5000)) pipe.hmget(`perfbot:incident:${id}`, 'threadChannel', 'threadTs');
+        for (const id of accepted.slice(i, i + 5000))
+          pipe.hmget(`perfbot:incident:${id}`, 'threadChannel', 'threadTs');
         for (const [, v] of (await pipe.exec()) ?? []) {
           const [channel, ts] = v as [string | null, string | null];
           if (channel && ts && slack.messages.has(`${channel}/${ts}`)) n++;
@@ -176,10 +185,16 @@ async function main(): Promise<void> {
     console.log(
       `  time to drain (first alert sent → every incident in a root or digest): ${Number.isNaN(drainedMs) ? `not within ${limitMs / 1000} s` : `${(drainedMs / 1000).toFixed(1)} s`}`,
     );
-    console.log(`  incidents delivered: ${delivered} of ${accepted.length} (missing: ${accepted.length - delivered})`);
+    console.log(
+      `  incidents delivered: ${delivered} of ${accepted.length} (missing: ${accepted.length - delivered})`,
+    );
     console.log(
       `  perfbot RSS: idle ${(idle / MiB).toFixed(0)} MiB → peak ${(hwm / MiB).toFixed(0)} MiB (VmHWM; sampled peak ${(peakSampled / MiB).toFixed(0)} MiB), ×${(hwm / idle).toFixed(2)}   (goal: < 250 MiB)`,
     );
+    if (process.env.BENCH_GC) {
+      const gcs = bot.output().match(/Mark-Compact[^\n]*/g) ?? [];
+      console.log(`  last major GCs:\n    ${gcs.slice(-8).join('\n    ')}`);
+    }
   } finally {
     await bot.stop();
     await slack.stop();
