@@ -41,6 +41,9 @@ export class RemediationQueue {
       connection: this.connection,
       prefix: bullPrefix(options.prefix ?? 'perfbot:'),
     });
+    // Connection errors while Redis is away (a failover): the calls that need Redis fail on
+    // their own and their callers retry; without a listener BullMQ prints each to the console.
+    this.queue.on('error', () => {});
     this.attempts = options.attempts ?? 5;
     this.backoffMs = options.backoffMs ?? 10_000;
   }
