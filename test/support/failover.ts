@@ -24,6 +24,11 @@ export interface FailoverOptions {
   killAfterMs?: number;
   /** Keep streaming this long after the first 202 that follows the kill. */
   afterRecoveryMs?: number;
+  /**
+   * Let the replica fall behind for this long before the kill (SIGSTOP, SIGCONT right after):
+   * the writes acknowledged meanwhile exist only on the primary that dies. 0: no lag.
+   */
+  replicaLagMs?: number;
 }
 
 export interface FailoverResult {
@@ -35,6 +40,8 @@ export interface FailoverResult {
   otherErrors: number;
   /** Kill → first 202 afterwards. */
   recoverySeconds: number;
+  /** Alerts acknowledged per second while the primary was up (the cost of WAIT shows here). */
+  ratePerSecond: number;
   jobsBefore: boolean;
   jobsAfter: boolean;
   newPrimaryIsOldReplica: boolean;
@@ -99,7 +106,6 @@ export async function runFailover(options: FailoverOptions = {}): Promise<Failov
     REDIS_SENTINELS: set.addresses,
     REDIS_SENTINEL_NAME: set.name,
     PERFBOT_REDIS_WAIT_REPLICAS: String(options.waitReplicas ?? 1),
-    PERFBOT_REDIS_WAIT_TIMEOUT: '5s',
   });
   const app = await createApp({
     config,
@@ -159,6 +165,7 @@ export async function runFailover(options: FailoverOptions = {}): Promise<Failov
     responses503: 0,
     otherErrors: 0,
     recoverySeconds: Number.NaN,
+    ratePerSecond: 0,
     jobsBefore: false,
     jobsAfter: false,
     newPrimaryIsOldReplica: false,
@@ -203,9 +210,17 @@ export async function runFailover(options: FailoverOptions = {}): Promise<Failov
           process.stderr.write(`progress ${new Date().toISOString()} ${JSON.stringify(state)}\n`);
         }, 1000)
       : undefined;
-    await new Promise((r) => setTimeout(r, options.killAfterMs ?? 1500));
+    const streamStart = performance.now();
+    const lag = options.replicaLagMs ?? 0;
+    await new Promise((r) => setTimeout(r, (options.killAfterMs ?? 1500) - lag));
+    if (lag > 0) {
+      set.replica.signal('SIGSTOP');
+      await new Promise((r) => setTimeout(r, lag));
+    }
     killedAt = performance.now();
+    result.ratePerSecond = acked.size / ((killedAt - streamStart) / 1000);
     await set.primary.kill('SIGKILL');
+    if (lag > 0) set.replica.signal('SIGCONT');
     const deadline = Date.now() + 60_000;
     while (!recoveredAt && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     await new Promise((r) => setTimeout(r, options.afterRecoveryMs ?? 1500));
