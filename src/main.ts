@@ -10,6 +10,7 @@ import { workerCommand } from './cli/worker.js';
 import { type Config, loadConfig } from './config.js';
 import { ConfigError, PerfbotError } from './errors.js';
 import { createLogger } from './log.js';
+import { defaultPlaybooksDir } from './playbooks/default-dir.js';
 
 const USAGE = `usage: perfbot <command> [options]
 
@@ -17,7 +18,7 @@ const USAGE = `usage: perfbot <command> [options]
   worker                                    remediation worker only
   diagnose <playbook|alias> [--namespace NS] [--json]
                                             run a playbook's diagnostics and print the report
-  validate [DIR]                            validate playbooks (default: $PLAYBOOKS_DIR or ./playbooks)
+  validate [DIR]                            validate playbooks (default: $PLAYBOOKS_DIR, ./playbooks, else the bundled ones)
   audit [--incident ID] [--verify]          print the audit trail; --verify checks the hash chain
   list                                      playbooks, aliases and the alerts that trigger them
   status                                    open incidents with age, playbook and Slack thread
@@ -50,7 +51,10 @@ export async function main(argv: string[]): Promise<number> {
         return await chatCommandCli(command, rest, io);
       case 'validate': {
         const { positionals } = parseArgs({ args: rest, allowPositionals: true, options: {} });
-        return await validateCommand(positionals[0] ?? process.env.PLAYBOOKS_DIR ?? './playbooks', io);
+        return await validateCommand(
+          positionals[0] ?? process.env.PLAYBOOKS_DIR ?? defaultPlaybooksDir(),
+          io,
+        );
       }
       case undefined:
       case 'help':
