@@ -112,7 +112,7 @@ export async function runFailover(options: FailoverOptions = {}): Promise<Failov
     log: silentLogger,
     redisUrl: config.redisUrl,
     catalog: new PlaybookCatalog([{ ...playbook, file: 'failover.yml' }]),
-    backends: { close: async () => {} },
+    backends: {},
     metrics: createMetrics({ defaultMetrics: false }),
   });
   const server = await buildServer(app);
