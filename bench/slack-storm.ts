@@ -7,6 +7,7 @@
 // a root or a digest (every incident's recorded thread is a message Slack holds).
 //
 //   npx tsx bench/slack-storm.ts [--alerts 50000] [--rate 1] [--concurrency 16] [--limit-s 600]
+//                                [--node-options=--max-old-space-size=…]   (perfbot's NODE_OPTIONS)
 //
 // Goal: RSS peak < 250 MiB, 0 incidents missing.
 import { readFileSync } from 'node:fs';
@@ -89,6 +90,7 @@ async function main(): Promise<void> {
       rate: { type: 'string', default: '1' },
       concurrency: { type: 'string', default: '16' },
       'limit-s': { type: 'string', default: '600' },
+      'node-options': { type: 'string', default: '' },
     },
   });
   const total = Number(values.alerts);
@@ -108,6 +110,7 @@ async function main(): Promise<void> {
       SLACK_API_URL: slack.apiUrl,
       SLACK_INCIDENT_CHANNEL: CHANNEL,
       LOG_LEVEL: 'warn',
+      ...(values['node-options'] ? { NODE_OPTIONS: values['node-options'] } : {}),
     },
     ['--no-worker'],
   );
@@ -117,7 +120,7 @@ async function main(): Promise<void> {
     await new Promise((r) => setTimeout(r, 5000));
     const idle = rssOf(bot.pid).rss;
     console.log(
-      `slack-storm: ${total} alerts in ${total} groups → one channel; Slack fake at ${rate} msg/s/channel (burst 3, 429 beyond)`,
+      `slack-storm: ${total} alerts in ${total} groups → one channel; Slack fake at ${rate} msg/s/channel (burst 3, 429 beyond)${values['node-options'] ? `; perfbot NODE_OPTIONS=${values['node-options']}` : ''}`,
     );
     console.log(`  perfbot idle RSS: ${(idle / MiB).toFixed(0)} MiB`);
     const sampler = setInterval(() => samples.push(rssOf(bot.pid).rss), 250);
@@ -188,6 +191,10 @@ async function main(): Promise<void> {
     console.log(
       `  perfbot RSS: idle ${(idle / MiB).toFixed(0)} MiB → peak ${(hwm / MiB).toFixed(0)} MiB (VmHWM; sampled peak ${(peakSampled / MiB).toFixed(0)} MiB), ×${(hwm / idle).toFixed(2)}   (goal: < 250 MiB)`,
     );
+    if (process.env.BENCH_GC) {
+      const gcs = bot.output().match(/Mark-Compact[^\n]*/g) ?? [];
+      console.log(`  last major GCs:\n    ${gcs.slice(-8).join('\n    ')}`);
+    }
   } finally {
     await bot.stop();
     await slack.stop();

@@ -71,8 +71,12 @@ function buildProgram(env: Env, exit: (code: number) => void): Command {
   program
     .command('validate')
     .description('validate playbooks: one file:line: message per problem (exit 1)')
-    .argument('[dir]', 'playbook folder', env.PLAYBOOKS_DIR ?? './playbooks')
-    .action(async (dir: string) => exit(await (await import('./validate.js')).validateCommand(dir, stdio)));
+    .argument('[dir]', 'playbook folder (default: $PLAYBOOKS_DIR, ./playbooks, else the bundled ones)')
+    .action(async (dir: string | undefined) => {
+      const { defaultPlaybooksDir } = await import('../src/playbooks/default-dir.js');
+      const { validateCommand } = await import('./validate.js');
+      exit(await validateCommand(dir ?? env.PLAYBOOKS_DIR ?? defaultPlaybooksDir(), stdio));
+    });
 
   program
     .command('audit')

@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { isDuration, parseDuration } from './duration.js';
 import { ConfigError } from './errors.js';
+import { defaultPlaybooksDir } from './playbooks/default-dir.js';
 import { redisTargetUrl } from './redis/target.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -301,7 +302,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     snsTopicArns: e.PERFBOT_SNS_TOPIC_ARNS,
     bodyLimit: e.PERFBOT_BODY_LIMIT === undefined ? 1024 * 1024 : Number(e.PERFBOT_BODY_LIMIT),
     verifyAfterMs: e.PERFBOT_VERIFY_AFTER,
-    playbooksDir: e.PLAYBOOKS_DIR ?? './playbooks',
+    playbooksDir: e.PLAYBOOKS_DIR ?? defaultPlaybooksDir(),
     kubeconfig: e.KUBECONFIG,
     prometheusUrl: e.PROMETHEUS_URL,
     clickhouseUrl: e.CLICKHOUSE_URL,

@@ -43,7 +43,7 @@ export function parserReason(err: unknown): string {
   const message = err instanceof Error ? err.message : String(err);
   return (
     message
-      .replace(/, ".*" is not valid JSON$/s, '')
+      .replace(/, (?:\.\.\.)?".*"(?:\.\.\.)? is not valid JSON$/s, '')
       .replace(/ (?:in JSON )?at position \d+(?: \(line \d+ column \d+\))?$/, '')
       .trim() || 'not valid JSON'
   );

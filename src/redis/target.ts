@@ -79,9 +79,9 @@ export function resolveRedisTarget(target: string): ResolvedTarget {
     const options: RedisOptions = {
       sentinels,
       name: u.hostname,
-      // Subscribes to the Sentinels' +switch-master, so a failover is followed at once rather
-      // than when the old primary's socket finally errors.
-      failoverDetector: true,
+      // No `failoverDetector`: in ioredis 5.11 a +switch-master that arrives while the client
+      // is already reconnecting aborts that reconnection for good (status "end"). A dead
+      // primary closes the socket anyway, and the reconnect asks the Sentinels afresh.
       ...(u.username ? { username: decodeURIComponent(u.username) } : {}),
       ...(u.password ? { password: decodeURIComponent(u.password) } : {}),
       ...(db !== undefined && Number.isInteger(db) ? { db } : {}),

@@ -46,6 +46,16 @@ describe('parseJsonBody', () => {
     expect(err.message).toBe("invalid JSON at line 2, column 7 (offset 15): Unexpected token '}'");
   });
 
+  it('drops the quotation of a long body too', () => {
+    const body = `{"version":"4","alerts":[}`;
+    expect(() => parseJsonBody(body)).toThrow(
+      "invalid JSON at line 1, column 26 (offset 25): Unexpected token '}'",
+    );
+    expect(parserReason(new SyntaxError('Unexpected token \'}\', ...""alerts":[}" is not valid JSON'))).toBe(
+      "Unexpected token '}'",
+    );
+  });
+
   it('says an empty body is empty', () => {
     expect(() => parseJsonBody('  ')).toThrow('expected a JSON body, got an empty body');
   });

@@ -24,7 +24,7 @@ function client(apiUrl = fake.apiUrl): webApi.WebClient {
     fetch: instrumentedFetch({ apiUrl, log: silentLogger, metrics }),
     retryConfig: { retries: 0 },
     rejectRateLimitedCalls: true,
-    timeout: 300,
+    timeout: 2000,
   });
 }
 
@@ -55,7 +55,7 @@ describe('Slack calls: counted and read', () => {
     fake.inject({ method: 'chat.postMessage', status: 503 });
     expect(await verdictOf(post())).toEqual({ kind: 'retry', reason: 'http 503', ambiguous: true });
     fake.inject({ method: 'chat.postMessage', hang: true });
-    expect(await verdictOf(post())).toMatchObject({ kind: 'retry', ambiguous: true });
+    expect(await verdictOf(post())).toMatchObject({ kind: 'retry', reason: 'TimeoutError', ambiguous: true });
     fake.inject({ method: 'chat.postMessage', reset: true });
     expect(await verdictOf(post())).toMatchObject({ kind: 'retry', ambiguous: true });
     fake.inject({ method: 'chat.postMessage', error: 'internal_error' });

@@ -18,7 +18,15 @@ describe('Slack app manifest', () => {
     expect(m.settings.interactivity).toMatchObject({ is_enabled: true, request_url: perf?.url });
     expect(m.settings.socket_mode_enabled).toBe(false);
     expect(m.oauth_config.scopes.bot.sort()).toEqual(
-      ['chat:write', 'chat:write.public', 'commands', 'files:write', 'usergroups:read'].sort(),
+      [
+        'chat:write',
+        'chat:write.public',
+        'commands',
+        'files:write',
+        'usergroups:read',
+        'channels:history',
+        'groups:history',
+      ].sort(),
     );
   });
 });

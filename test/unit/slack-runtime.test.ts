@@ -140,13 +140,13 @@ describe('Slack unavailable at start', () => {
         log,
         firstRecheckMs: 50,
         recheckMs: 100,
-        callTimeoutMs: 300,
+        callTimeoutMs: 1000,
       });
       expect(rt.availability.state).toBe('down');
       expect(rt.sink.queue.isHeld).toBe(true);
       const posted = rt.sink.post('C0HELD', undefined, () => ({ summary: 'waited', parts: [] }));
       // Several re-checks fail meanwhile: still one error line.
-      await new Promise((r) => setTimeout(r, 700));
+      await new Promise((r) => setTimeout(r, 1500));
       expect(fake.roots('C0HELD')).toHaveLength(0);
       const errors = lines.filter((l) => l.level === 'error');
       expect(errors).toHaveLength(1);

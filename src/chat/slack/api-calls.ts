@@ -130,8 +130,10 @@ export function classifySlackError(err: unknown): Verdict {
     return { kind: 'fail', reason: code };
   }
   if (err instanceof webApi.WebAPIRequestError) {
-    const original = err.original as Error & { cause?: { code?: string } };
-    const code = original.cause?.code ?? (original as { code?: string }).code;
+    const original = err.original as Error & { cause?: { code?: unknown }; code?: unknown };
+    // Node's system errors name themselves in `code` (a string); a DOMException's is a number.
+    const named = [original.cause?.code, original.code].find((c) => typeof c === 'string');
+    const code = typeof named === 'string' ? named : undefined;
     // Refused or unresolvable: the request never reached Slack, so it cannot have been acted on.
     const neverSent = code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EAI_AGAIN';
     return { kind: 'retry', reason: code ?? original.name ?? 'request error', ambiguous: !neverSent };

@@ -4,9 +4,10 @@
 // calls auth.test itself); if Slack does not answer, writes wait and it is asked again (see
 // availability.ts), and Socket Mode keeps trying to connect in the background.
 //
-// Three WebClients share one instrumented fetch (every call counted and failures logged) and
+// The WebClients share one instrumented fetch (every call counted and failures logged) and
 // SLACK_API_URL: the sink's (one attempt per call: its queue retries without holding a
-// channel), Bolt's (listeners' own calls), and Socket Mode's (apps.connections.open).
+// channel), Bolt's and the ephemeral replies' (a few quick retries), Socket Mode's
+// (apps.connections.open), and the availability re-check's.
 import { App, LogLevel, SocketModeReceiver, webApi } from '@slack/bolt';
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
@@ -84,8 +85,13 @@ export async function createSlackRuntime(options: SlackRuntimeOptions): Promise<
   };
 
   const queueOptions = options.queue ?? {};
+  const boltClientOptions: webApi.WebClientOptions = {
+    ...base,
+    retryConfig: options.retryConfig ?? BOLT_RETRY,
+  };
   const sink = new SlackSink({
     client: new webApi.WebClient(token, once),
+    replyClient: new webApi.WebClient(token, boltClientOptions),
     log,
     queue: new ChannelQueue({
       classify: classifySlackError,
@@ -142,7 +148,7 @@ export async function createSlackRuntime(options: SlackRuntimeOptions): Promise<
     receiver,
     botId: identity.botId,
     botUserId: identity.botUserId,
-    clientOptions: { ...base, retryConfig: options.retryConfig ?? BOLT_RETRY },
+    clientOptions: boltClientOptions,
     logger,
     // Our own queue spaces channel writes; Bolt must not run listeners only after the response.
     processBeforeResponse: false,

@@ -18,6 +18,8 @@ import { ChannelQueue } from './channel-queue.js';
 export interface SlackSinkOptions {
   /** One attempt per call: `retryConfig: { retries: 0 }`, `rejectRateLimitedCalls: true`. */
   client: webApi.WebClient;
+  /** For ephemeral replies, which skip the queue: a client with a few quick retries of its own. */
+  replyClient?: webApi.WebClient;
   log: Logger;
   queue?: ChannelQueue;
   /** Workspace URL from auth.test, for permalinks; slack.com redirects otherwise. */
@@ -47,6 +49,7 @@ export class SlackSink implements ChatSink {
   readonly kind = 'slack' as const;
   readonly queue: ChannelQueue;
   private readonly client: webApi.WebClient;
+  private readonly replyClient: webApi.WebClient;
   private readonly log: Logger;
   private readonly now: () => number;
   private teamUrl: string;
@@ -56,6 +59,7 @@ export class SlackSink implements ChatSink {
 
   constructor(options: SlackSinkOptions) {
     this.client = options.client;
+    this.replyClient = options.replyClient ?? options.client;
     this.log = options.log;
     this.now = options.now ?? Date.now;
     this.queue = options.queue ?? new ChannelQueue({ classify: classifySlackError });
@@ -155,7 +159,12 @@ export class SlackSink implements ChatSink {
 
   async ephemeral(channel: string, user: string, msg: ChatMessage): Promise<void> {
     const rendered = renderSlack(msg);
-    await this.client.chat.postEphemeral({ channel, user, text: rendered.text, blocks: rendered.blocks });
+    await this.replyClient.chat.postEphemeral({
+      channel,
+      user,
+      text: rendered.text,
+      blocks: rendered.blocks,
+    });
   }
 
   idle(): Promise<void> {

@@ -1,0 +1,106 @@
+// The package as a user gets it: `npm pack` holds what runs (dist, playbooks, bin, README,
+// LICENSE) and nothing else, and the tarball installed into an empty folder runs
+// `perfbot validate` and `perfbot diagnose sentinel` there. Installing a tarball runs no
+// `prepare` (it would need TypeScript, which is a devDependency), so dist/ must be inside.
+import { type SpawnSyncReturns, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureBuilt } from '../support/perfbot-process.js';
+import { hasBinary } from '../support/servers.js';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+
+function run(
+  cmd: string,
+  args: string[],
+  cwd: string,
+  env: Record<string, string> = {},
+): SpawnSyncReturns<string> {
+  return spawnSync(cmd, args, {
+    cwd,
+    encoding: 'utf8',
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+    timeout: 600_000,
+  });
+}
+
+const ALLOWED = [
+  /^bin\/perfbot\.js$/,
+  /^dist\/(src|commands)\/.+\.js$/,
+  /^playbooks\/.+\.yml$/,
+  /^README\.md$/,
+  /^LICENSE$/,
+  /^package\.json$/,
+];
+
+describe.skipIf(!hasBinary('npm'))('npm pack', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'perfbot-pack-'));
+  const install = join(dir, 'empty');
+  let tarball: string;
+  let files: string[];
+
+  beforeAll(async () => {
+    await ensureBuilt();
+    // --ignore-scripts: the build is fresh already; `prepare` would compile it again.
+    const r = run('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', dir], ROOT);
+    expect(r.status, r.stderr).toBe(0);
+    const [info] = JSON.parse(r.stdout) as { filename: string; files: { path: string }[] }[];
+    tarball = join(dir, info?.filename ?? '');
+    files = (info?.files ?? []).map((f) => f.path);
+  }, 300_000);
+
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('holds what runs and nothing else', () => {
+    const stray = files.filter((f) => !ALLOWED.some((re) => re.test(f)));
+    expect(stray).toEqual([]);
+    // What bin/perfbot.js imports, and every playbook.
+    const bin = readFileSync(join(ROOT, 'bin', 'perfbot.js'), 'utf8');
+    const entry = /from '\.\.\/(dist\/[^']+)'/.exec(bin)?.[1];
+    expect(entry).toBeDefined();
+    expect(files).toContain(entry);
+    for (const f of [
+      'bin/perfbot.js',
+      'LICENSE',
+      'README.md',
+      'playbooks/sentinel-connector.yml',
+      'playbooks/data-pipeline.yml',
+    ])
+      expect(files).toContain(f);
+    expect(files.some((f) => f.startsWith('test/') || f.startsWith('bench/') || f.startsWith('.ci/'))).toBe(
+      false,
+    );
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { license: string };
+    expect(pkg.license).toBe('Apache-2.0');
+    expect(readFileSync(join(ROOT, 'LICENSE'), 'utf8')).toContain(
+      'Apache License\n                           Version 2.0',
+    );
+  });
+
+  it('installed into an empty folder, runs validate and diagnose sentinel', { timeout: 600_000 }, () => {
+    rmSync(install, { recursive: true, force: true });
+    spawnSync('mkdir', [install]);
+    // From npm's cache where it can (the dependencies are there after `npm ci`); the registry otherwise.
+    const i = run(
+      'npm',
+      ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error', tarball],
+      install,
+    );
+    expect(i.status, i.stderr).toBe(0);
+    // No prepare ran: it would have needed tsc, which an installed perfbot does not get.
+    expect(existsSync(join(install, 'node_modules', 'typescript'))).toBe(false);
+    expect(existsSync(join(install, 'node_modules', 'perfbot', 'dist'))).toBe(true);
+
+    const perfbot = join(install, 'node_modules', '.bin', 'perfbot');
+    const validate = run(perfbot, ['validate'], install);
+    expect(validate.status, validate.stderr).toBe(0);
+    expect(validate.stdout).toMatch(/^2 playbooks valid in .*node_modules\/perfbot\/playbooks: /);
+
+    const diagnose = run(perfbot, ['diagnose', 'sentinel'], install);
+    expect(diagnose.status, diagnose.stderr).toBe(0);
+    expect(diagnose.stdout).toContain('S3 to Sentinel connector performance (sentinel-connector)');
+    expect(diagnose.stdout).toContain('skipped: set PROMETHEUS_URL');
+  });
+});
