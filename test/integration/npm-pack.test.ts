@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt } from '../support/perfbot-process.js';
-import { hasBinary } from '../support/servers.js';
+import { skipWithout } from '../support/servers.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 
@@ -35,7 +35,7 @@ const ALLOWED = [
   /^package\.json$/,
 ];
 
-describe.skipIf(!hasBinary('npm'))('npm pack', () => {
+describe.skipIf(skipWithout('npm'))('npm pack', () => {
   const dir = mkdtempSync(join(tmpdir(), 'perfbot-pack-'));
   const install = join(dir, 'empty');
   let tarball: string;
