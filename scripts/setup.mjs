@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // What `npm start` and `npm test` need from the operating system, installed once: redis-server
-// for the bot, and for the tests also the servers the integration tests run for real. `.ci/run`
+// for the bot, and for the tests also the servers the integration tests run for real (and curl,
+// for the README's requests). `.ci/run`
 // calls this same script, so CI and the README cannot drift apart.
 //
 //   node scripts/setup.mjs start|test
@@ -25,6 +26,8 @@ export const PACKAGES = {
   'prometheus-alertmanager': ['prometheus-alertmanager', 'amtool'],
   'clickhouse-server': ['clickhouse-server'],
   'clickhouse-client': ['clickhouse-client'],
+  // The README's "Try it" requests, which a test runs as written.
+  curl: ['curl'],
 };
 
 export const NEEDED = {

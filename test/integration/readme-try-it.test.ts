@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type EmbeddedRedis, startEmbeddedRedis } from '../../src/redis/embedded.js';
 import { ensureBuilt, type PerfbotProcess, startPerfbot } from '../support/perfbot-process.js';
-import { hasBinary } from '../support/servers.js';
+import { skipWithout } from '../support/servers.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const README = readFileSync(join(ROOT, 'README.md'), 'utf8');
@@ -89,7 +89,7 @@ describe('README "Try it" parsing', () => {
   });
 });
 
-describe.skipIf(!hasBinary('curl') || !hasBinary('redis-server'))(
+describe.skipIf(skipWithout('curl') || skipWithout('redis-server'))(
   'README "Try it" against perfbot serve',
   () => {
     let redis: EmbeddedRedis;

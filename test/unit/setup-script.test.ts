@@ -62,6 +62,7 @@ describe('setup plan', () => {
         'prometheus-alertmanager',
         'clickhouse-server',
         'clickhouse-client',
+        'curl',
       ],
     });
   });
@@ -76,6 +77,7 @@ describe('setup plan', () => {
       'amtool',
       'clickhouse-server',
       'clickhouse-client',
+      'curl',
     ];
     expect(setup.plan('test', fresh({}, all))).toEqual({ action: 'none' });
     const noAmtool = all.filter((c) => c !== 'amtool');
