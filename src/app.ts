@@ -3,7 +3,7 @@
 import { once } from 'node:events';
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
-import { createAuditTrail } from './audit/setup.js';
+import { createAuditTrail, signingKeyFromConfig } from './audit/setup.js';
 import type { AuditTrail } from './audit/trail.js';
 import type { Config } from './config.js';
 import { IncidentStore } from './incidents/store.js';
@@ -47,6 +47,8 @@ export async function createApp(options: AppOptions): Promise<AppDeps & { close(
   // Invalid playbooks stop the start-up: running with half a runbook is worse than not running.
   const catalog =
     options.catalog ?? new PlaybookCatalog(await loadPlaybooksOrThrow(options.config.playbooksDir));
+  // Before any connection: a bad PERFBOT_AUDIT_KEY stops the start cleanly.
+  const auditKey = signingKeyFromConfig(options.config, options.log);
   const redis = createRedis(options.redisUrl);
   redis.on('error', (err) => options.log.warn({ err }, 'redis connection error'));
   await Promise.race([once(redis, 'ready'), new Promise((r) => setTimeout(r, 3000))]);
@@ -72,7 +74,13 @@ export async function createApp(options: AppOptions): Promise<AppDeps & { close(
         }).start()
       : undefined;
   deps.incidents = new IncidentStore({ redis, now: deps.now, retentionMs: inc.retentionMs, replicaWait });
-  const audit = createAuditTrail({ config: options.config, redis, log: options.log, now: deps.now });
+  const audit = createAuditTrail({
+    config: options.config,
+    redis,
+    log: options.log,
+    now: deps.now,
+    key: auditKey,
+  });
   audit.startCheckpoints();
   deps.audit = audit;
   return {
