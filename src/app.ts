@@ -4,7 +4,7 @@
 import type { Redis } from 'ioredis';
 import { type AccessGate, createAccessGate } from './access/index.js';
 import type { SnsVerifier } from './alerts/sns.js';
-import { createAuditTrail } from './audit/setup.js';
+import { createAuditTrail, signingKeyFromConfig } from './audit/setup.js';
 import type { AuditTrail } from './audit/trail.js';
 import type { Config } from './config.js';
 import { createIncidentServices } from './incident-services.js';
@@ -83,6 +83,8 @@ export async function createApp(options: AppOptions): Promise<App> {
   const { config, log } = options;
   // Invalid playbooks stop the start-up: running with half a runbook is worse than not running.
   const catalog = options.catalog ?? new PlaybookCatalog(await loadPlaybooksOrThrow(config.playbooksDir));
+  // Before any connection: a bad PERFBOT_AUDIT_KEY stops the start cleanly.
+  const auditKey = signingKeyFromConfig(config, log);
   const prefix = options.prefix ?? 'perfbot:';
   // Reconnects for ever; one warning a minute while Redis is away; /readyz says why.
   const redis = createWatchedRedis(options.redisUrl, { log, explicit: config.redisUrlExplicit });
@@ -94,7 +96,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   const checks = options.checks ?? registry;
   const actions = options.actions ?? registry;
   // Signed with PERFBOT_AUDIT_KEY when set; says once which guarantee the trail gives.
-  const audit = createAuditTrail({ config, redis, log, now, prefix });
+  const audit = createAuditTrail({ config, redis, log, now, prefix, key: auditKey });
   audit.startCheckpoints();
   // 202 only once a replica has the write, when replicas exist (PERFBOT_REDIS_WAIT_REPLICAS).
   const replicaWait =

@@ -58,7 +58,7 @@ const verify = (keyFile: string | undefined, ...args: string[]) =>
   });
 
 beforeAll(async () => {
-  url = `${testRedisUrl()}/13`;
+  url = `${testRedisUrl()}/12`;
   redis = new Redis(url);
   keys = writeKeyFiles();
   await ensureBuilt();

@@ -64,11 +64,15 @@ export async function startRedisProc(binary: string, args: string[], port: numbe
 
 export async function startRedisServer(extra: string[] = []): Promise<RedisProc> {
   const port = await freePort();
+  // Its own directory: a replica writes the RDB it receives there (dump.rdb).
+  const dir = mkdtempSync(join(tmpdir(), 'perfbot-redis-'));
   return startRedisProc(
     REDIS_SERVER,
     [
       '--port',
       String(port),
+      '--dir',
+      dir,
       '--bind',
       '127.0.0.1',
       '--save',

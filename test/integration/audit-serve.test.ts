@@ -1,0 +1,67 @@
+// `perfbot serve` (real process) and the audit key: without one it runs and says once that the
+// trail is tamper-evident only against accidents; with one it signs a checkpoint at start and
+// logs it, and `perfbot audit --verify` with the public key accepts the trail.
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type KeyFiles, perfbotCli, writeKeyFiles } from '../support/audit-tools.js';
+import { ensureBuilt, type PerfbotProcess, startPerfbot } from '../support/perfbot-process.js';
+import { testRedisUrl } from '../support/redis.js';
+
+const NO_KEY = 'PERFBOT_AUDIT_KEY is not set: the audit trail is tamper-evident only against accidents';
+
+describe('perfbot serve and PERFBOT_AUDIT_KEY (real processes)', { timeout: 240_000 }, () => {
+  let url: string;
+  let redis: Redis;
+  let keys: KeyFiles;
+  let bot: PerfbotProcess | undefined;
+  beforeAll(async () => {
+    url = `${testRedisUrl()}/15`;
+    redis = new Redis(url);
+    await redis.flushdb();
+    keys = writeKeyFiles();
+    await ensureBuilt();
+  }, 180_000);
+  afterAll(async () => {
+    await bot?.stop();
+    await redis.flushdb();
+    redis.disconnect();
+  });
+
+  it('without a key: runs, and says once what the trail does not guarantee', async () => {
+    bot = await startPerfbot({ REDIS_URL: url, PERFBOT_AUDIT_RETENTION: 'off' }, ['--no-worker']);
+    expect(bot.output().split(NO_KEY).length - 1).toBe(1);
+    await bot.stop();
+    bot = undefined;
+  });
+
+  it('with a key: signs a checkpoint at start, logs it, and the trail verifies with the public key', async () => {
+    bot = await startPerfbot({ REDIS_URL: url, PERFBOT_AUDIT_KEY: keys.privatePem, LOG_LEVEL: 'info' }, [
+      '--no-worker',
+    ]);
+    const deadline = Date.now() + 30_000;
+    while (!bot.output().includes('"msg":"audit checkpoint"') && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const line = bot
+      .output()
+      .split('\n')
+      .find((l) => l.includes('"msg":"audit checkpoint"'));
+    const sig = (JSON.parse(line ?? '{}') as { checkpoint?: { sig?: string } }).checkpoint?.sig;
+    expect(sig).toMatch(/^[\w-]{80,}$/);
+    expect(bot.output()).not.toContain(NO_KEY);
+    await bot.stop();
+    bot = undefined;
+    const res = await perfbotCli(['audit', '--verify', '--since-checkpoint', sig as string], {
+      REDIS_URL: url,
+      PERFBOT_AUDIT_KEY: keys.publicPem,
+    });
+    expect(res.code).toBe(0);
+    expect(res.stdout).toContain('checkpoint from the log found at entry');
+  });
+
+  it('refuses to start with only the public key: it could not sign', async () => {
+    await expect(
+      startPerfbot({ REDIS_URL: url, PERFBOT_AUDIT_KEY: keys.publicPem }, ['--no-worker']),
+    ).rejects.toThrow(/is a public key; perfbot signs with the private key/);
+  });
+});
