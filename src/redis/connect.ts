@@ -167,10 +167,8 @@ export function createQueueRedis(
   url: string,
   options: { log: Logger; explicit?: boolean; warnEveryMs?: number },
 ): Redis {
-  const redis = createRedisClient(url, {
-    maxRetriesPerRequest: null,
-    retryStrategy: (times) => Math.min(times * 200, 2000),
-  });
+  // ioredis' own reconnect schedule (and, behind Sentinel, its own way back to the new primary).
+  const redis = createRedisClient(url, { maxRetriesPerRequest: null });
   watchRedis(redis, {
     url,
     log: options.log,

@@ -16,6 +16,7 @@ import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import type { PlaybookCatalog } from '../playbooks/catalog.js';
 import { DNS1123_LABEL } from '../playbooks/kinds.js';
+import { allowedNamespace } from '../playbooks/namespaces.js';
 import type { LoadedPlaybook } from '../playbooks/schema.js';
 import type { ProposedRemediation } from '../remediation/proposals.js';
 import type { DiagnosisStore } from './diagnoses.js';
@@ -91,11 +92,29 @@ export class Responder {
     }
     const diagnosisId = newDiagnosisId(this.deps.now());
     if (!(await this.deps.diagnoses.claimIncident(incident.id, diagnosisId))) return;
+    // An alert's label never aims the bot outside the playbook's namespaces: the refusal is
+    // audited and the playbook's own namespace is diagnosed instead (no call reaches the other).
+    let namespace = namespaceOf(incident);
+    const bound = allowedNamespace(playbook, namespace);
+    if (namespace !== undefined && !bound.ok) {
+      await this.audit({
+        actor: 'system',
+        event: 'namespace.refused',
+        incident: incident.id,
+        details: {
+          playbook: playbook.id,
+          namespace,
+          reason: bound.reason,
+          diagnosed: playbook.target.namespace,
+        },
+      });
+      namespace = undefined;
+    }
     await this.limiter.acquire();
     this.track(
       this.run(diagnosisId, {
         playbook,
-        namespace: namespaceOf(incident),
+        namespace,
         incidentId: incident.id,
         requester: 'system',
         origin: event.type === 'opened' ? 'incident' : 'rerun',
