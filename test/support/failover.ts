@@ -71,6 +71,8 @@ const playbook = Playbook.parse({
       action: 'kubernetes.scale',
       params: { workload: { kind: 'Deployment', name: 'x' }, replicas: 2, max: 4 },
       approval: { approvers: ['UAPPROVER'] },
+      // The scenario scales the same Deployment before and after the failover, on purpose.
+      guardrails: { cooldown: '0s', maxChangesPerIncident: 100 },
     },
   ],
 });
