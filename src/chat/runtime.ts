@@ -196,7 +196,11 @@ export async function createChatRuntime(o: ChatRuntimeOptions): Promise<ChatRunt
           prefix,
           group: 'chat',
           consumer,
-          handler: (e) => threads.handle(e),
+          handler: async (e) => {
+            threads.handle(e);
+            // A storm waits in the stream, not in memory, while Slack works through the backlog.
+            await slack?.sink.room();
+          },
           signal: abort.signal,
           log: o.log,
         }),

@@ -171,6 +171,15 @@ export class SlackSink implements ChatSink {
     return this.queue.idle();
   }
 
+  /**
+   * Backpressure for the incident-event reader: resolves once fewer than `limit` writes wait.
+   * Awaited between events, it keeps a storm's backlog in the Redis stream (durable, and read
+   * by whichever replica has room) rather than in memory.
+   */
+  room(limit = 2000): Promise<void> {
+    return this.queue.waitBelow(limit);
+  }
+
   /** Shutdown: what is queued gets `graceMs` to go out; the rest is refused (and logged). */
   async close(graceMs: number): Promise<void> {
     const dropped = await this.queue.close(graceMs);
