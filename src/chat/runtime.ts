@@ -181,7 +181,11 @@ export async function createChat(app: App, o: ChatOptions): Promise<ChatRuntime>
             consumer,
             // Handlers only record and enqueue: a replica that died holding entries is replaced soon.
             claimIdleMs: 10_000,
-            onIncident: (e) => threads.accept(e),
+            onIncident: async (e) => {
+              await threads.accept(e);
+              // A storm waits in the stream, not in memory, while Slack works through the backlog.
+              await slack?.sink.room();
+            },
             onResponse: (e) => feed.handle(e),
             onRemediation: (e) => handleRemediationEvent(remediationFeed, e),
           },

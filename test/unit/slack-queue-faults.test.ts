@@ -187,6 +187,23 @@ describe('channel queue under faults', () => {
     await expect(q.enqueue('C', { run: async () => 'y' })).rejects.toBeInstanceOf(SlackQueueClosedError);
   });
 
+  it('waitBelow: the event reader waits while the backlog is at its limit', async () => {
+    const q = new ChannelQueue({ intervalMs: 1, burst: 10, classify });
+    q.hold();
+    const calls = Array.from({ length: 5 }, (_, i) => q.enqueue('C', { run: async () => i }));
+    let roomy = false;
+    const room = q.waitBelow(3).then(() => {
+      roomy = true;
+    });
+    await new Promise((r) => setTimeout(r, 20));
+    expect(roomy).toBe(false);
+    q.release();
+    await room;
+    expect(q.pendingCount()).toBeLessThan(3);
+    await Promise.all(calls);
+    await expect(q.waitBelow(1)).resolves.toBeUndefined();
+  });
+
   it('a final error (channel_not_found) rejects at once, without retries', async () => {
     const retries: number[] = [];
     const q = new ChannelQueue({ intervalMs: 1, classify, onRetry: (r) => retries.push(r.delayMs) });

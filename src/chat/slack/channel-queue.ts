@@ -39,6 +39,7 @@ export class ChannelQueue {
   private readonly retry: RetryPolicy;
   private readonly random: () => number;
   private idleWaiters: (() => void)[] = [];
+  private roomWaiters: { limit: number; resolve: () => void }[] = [];
   private held = false;
   private closed = false;
   /** Calls actually made (after coalescing), for metrics and benchmarks. */
@@ -121,6 +122,16 @@ export class ChannelQueue {
     let n = 0;
     for (const l of this.lanes.values()) n += l.pending.length + (l.busy ? 1 : 0);
     return n;
+  }
+
+  /**
+   * Resolves once fewer than `limit` calls wait (at once when that is so already, or once the
+   * queue is closed). The reader of the incident stream awaits this between events, so an alert
+   * storm waits in Redis — durable and shared — instead of in this process's memory.
+   */
+  waitBelow(limit: number): Promise<void> {
+    if (this.closed || this.pendingCount() < limit) return Promise.resolve();
+    return new Promise((resolve) => this.roomWaiters.push({ limit, resolve }));
   }
 
   /** Resolves when every lane is empty and idle (tests, benchmarks, shutdown). */
@@ -236,8 +247,10 @@ export class ChannelQueue {
       this.failed(channel, lane, group, err);
     }
     lane.busy = false;
-    if (lane.pending.length > 0) this.wake(channel, lane, true);
-    else this.notifyIdle();
+    if (lane.pending.length > 0) {
+      this.notifyRoom();
+      this.wake(channel, lane, true);
+    } else this.notifyIdle();
   }
 
   private failed(channel: string, lane: Lane, group: Pending[], err: unknown): void {
@@ -301,7 +314,17 @@ export class ChannelQueue {
     }
   }
 
+  private notifyRoom(): void {
+    if (this.roomWaiters.length === 0) return;
+    const pending = this.closed ? 0 : this.pendingCount();
+    const ready = this.roomWaiters.filter((w) => pending < w.limit);
+    if (ready.length === 0) return;
+    this.roomWaiters = this.roomWaiters.filter((w) => pending >= w.limit);
+    for (const w of ready) w.resolve();
+  }
+
   private notifyIdle(): void {
+    this.notifyRoom();
     if (this.pendingCount() !== 0) return;
     const waiters = this.idleWaiters;
     this.idleWaiters = [];

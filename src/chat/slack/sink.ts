@@ -14,6 +14,7 @@ import type { ChartFile, ChatSink, MessageRef } from '../sink.js';
 import { classifySlackError } from './api-calls.js';
 import { renderSlack } from './blocks.js';
 import { ChannelQueue } from './channel-queue.js';
+import { POST_MARKER_EVENT, PostLookup, type Uncertain } from './post-lookup.js';
 
 export interface SlackSinkOptions {
   /** One attempt per call: `retryConfig: { retries: 0 }`, `rejectRateLimitedCalls: true`. */
@@ -27,24 +28,6 @@ export interface SlackSinkOptions {
   now?: () => number;
 }
 
-/** Metadata event type of perfbot's posts (the marker that finds a post after a 5xx). */
-export const POST_MARKER_EVENT = 'perfbot_post';
-// Slack's clock and ours differ; search this far back from when we sent the post.
-const LOOKBACK_MS = 60_000;
-
-interface Uncertain {
-  marker: string;
-  sentAt: number;
-}
-
-interface UncertainRoot extends Uncertain {
-  /** Items not yet handed their ref. */
-  items: unknown[];
-  total: number;
-  /** The lookup's answer, once made: the message, or null (not posted). */
-  found?: MessageRef | null;
-}
-
 export class SlackSink implements ChatSink {
   readonly kind = 'slack' as const;
   readonly queue: ChannelQueue;
@@ -53,9 +36,7 @@ export class SlackSink implements ChatSink {
   private readonly log: Logger;
   private readonly now: () => number;
   private teamUrl: string;
-  /** Root posts whose outcome is unknown, per channel, with the items they carried. */
-  private readonly uncertainRoots = new Map<string, UncertainRoot[]>();
-  private lookupUnavailable = false;
+  private readonly lookup: PostLookup;
 
   constructor(options: SlackSinkOptions) {
     this.client = options.client;
@@ -64,6 +45,7 @@ export class SlackSink implements ChatSink {
     this.now = options.now ?? Date.now;
     this.queue = options.queue ?? new ChannelQueue({ classify: classifySlackError });
     this.teamUrl = slashed(options.teamUrl ?? 'https://slack.com/');
+    this.lookup = new PostLookup(this.client, this.log);
   }
 
   /** auth.test answered late (Slack was down at start): links use the workspace URL from now on. */
@@ -81,7 +63,7 @@ export class SlackSink implements ChatSink {
       order: threadTs === undefined ? undefined : `thread:${threadTs}`,
       run: async () => {
         if (uncertain) {
-          const found = await this.findPosted(channel, threadTs, uncertain);
+          const found = await this.lookup.find(channel, threadTs, uncertain);
           uncertain = undefined;
           if (found) return found;
         }
@@ -106,7 +88,7 @@ export class SlackSink implements ChatSink {
       batch: 'roots',
       item,
       runBatch: async (items: T[]) => {
-        const settled = await this.settleUncertainRoots(channel, items);
+        const settled = await this.lookup.settleRoots(channel, items);
         const rest = items.filter((i) => !settled.has(i));
         if (rest.length > 0) {
           const marker = newMarker();
@@ -116,7 +98,7 @@ export class SlackSink implements ChatSink {
             for (const i of rest) settled.set(i, { ref, shared: rest.length });
           } catch (err) {
             if (isAmbiguous(err))
-              this.rootsOf(channel).push({ marker, sentAt, items: rest, total: rest.length });
+              this.lookup.rememberRoot(channel, { marker, sentAt, items: rest, total: rest.length });
             throw err;
           }
         }
@@ -171,6 +153,15 @@ export class SlackSink implements ChatSink {
     return this.queue.idle();
   }
 
+  /**
+   * Backpressure for the incident-event reader: resolves once fewer than `limit` writes wait.
+   * Awaited between events, it keeps a storm's backlog in the Redis stream (durable, and read
+   * by whichever replica has room) rather than in memory.
+   */
+  room(limit = 2000): Promise<void> {
+    return this.queue.waitBelow(limit);
+  }
+
   /** Shutdown: what is queued gets `graceMs` to go out; the rest is refused (and logged). */
   async close(graceMs: number): Promise<void> {
     const dropped = await this.queue.close(graceMs);
@@ -183,79 +174,6 @@ export class SlackSink implements ChatSink {
 
   link(ref: MessageRef): string {
     return `${this.teamUrl}archives/${ref.channel}/p${ref.ts.replace('.', '')}`;
-  }
-
-  private rootsOf(channel: string): UncertainRoot[] {
-    let list = this.uncertainRoots.get(channel);
-    if (!list) {
-      list = [];
-      this.uncertainRoots.set(channel, list);
-    }
-    return list;
-  }
-
-  /** Items of this batch that an earlier, unanswered root post did deliver, with its ref. */
-  private async settleUncertainRoots<T>(
-    channel: string,
-    items: T[],
-  ): Promise<Map<T, { ref: MessageRef; shared: number }>> {
-    const settled = new Map<T, { ref: MessageRef; shared: number }>();
-    const list = this.uncertainRoots.get(channel);
-    if (!list) return settled;
-    const wanted = new Set<unknown>(items);
-    for (const u of [...list]) {
-      if (!u.items.some((i) => wanted.has(i))) continue;
-      if (u.found === undefined) {
-        u.found = (await this.findPosted(channel, undefined, u)) ?? null; // a throw: retried later
-        if (u.found)
-          this.log.info(
-            { channel, ts: u.found.ts, incidents: u.total },
-            'slack: a root post answered with an error had been posted; not posting it again',
-          );
-      }
-      const found = u.found;
-      if (found)
-        for (const i of u.items) if (wanted.has(i)) settled.set(i as T, { ref: found, shared: u.total });
-      // Items beyond this batch (more waiting than one digest takes) keep the answer for later.
-      u.items = found ? u.items.filter((i) => !wanted.has(i)) : [];
-      if (u.items.length === 0) list.splice(list.indexOf(u), 1);
-    }
-    if (list.length === 0) this.uncertainRoots.delete(channel);
-    return settled;
-  }
-
-  /** Searches the channel (or thread) for a post carrying `marker`. */
-  private async findPosted(
-    channel: string,
-    threadTs: string | undefined,
-    u: Uncertain,
-  ): Promise<MessageRef | undefined> {
-    if (this.lookupUnavailable) return undefined;
-    const oldest = ((u.sentAt - LOOKBACK_MS) / 1000).toFixed(6);
-    const args = { channel, oldest, limit: 200, include_all_metadata: true };
-    let messages: { ts?: string; metadata?: { event_type?: string; event_payload?: unknown } }[];
-    try {
-      const res = threadTs
-        ? await this.client.conversations.replies({ ...args, ts: threadTs })
-        : await this.client.conversations.history(args);
-      messages = (res.messages ?? []) as typeof messages;
-    } catch (err) {
-      const verdict = classifySlackError(err);
-      if (verdict.kind === 'retry' || verdict.kind === 'unavailable') throw err;
-      // No history scope (channels:history / groups:history), or not in the channel.
-      this.lookupUnavailable = true;
-      this.log.warn(
-        { err, channel },
-        'slack: cannot look up posts answered with an error (add the channels:history and groups:history scopes); such posts may be duplicated',
-      );
-      return undefined;
-    }
-    const hit = messages.find(
-      (m) =>
-        m.metadata?.event_type === POST_MARKER_EVENT &&
-        (m.metadata.event_payload as { marker?: unknown } | undefined)?.marker === u.marker,
-    );
-    return hit?.ts ? { channel, ts: hit.ts } : undefined;
   }
 
   private async postNow(

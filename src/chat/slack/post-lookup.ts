@@ -1,0 +1,108 @@
+// Finding a post Slack answered with an error. A 5xx, a timeout or a reset does not say whether
+// the message was posted; each post carries a marker in its metadata, and before it is made
+// again the channel (conversations.history) or thread (conversations.replies) is searched for
+// that marker. Root posts carry several incidents: the answer is kept per item, so items of an
+// uncertain post that wait for a later batch get the message found for them too.
+import type { webApi } from '@slack/bolt';
+import type { Logger } from '../../log.js';
+import type { MessageRef } from '../sink.js';
+import { classifySlackError } from './api-calls.js';
+
+/** Metadata event type of perfbot's posts (the marker that finds a post after a 5xx). */
+export const POST_MARKER_EVENT = 'perfbot_post';
+// Slack's clock and ours differ; search this far back from when we sent the post.
+const LOOKBACK_MS = 60_000;
+
+export interface Uncertain {
+  marker: string;
+  sentAt: number;
+}
+
+export interface UncertainRoot extends Uncertain {
+  /** Items not yet handed their ref. */
+  items: unknown[];
+  total: number;
+  /** The lookup's answer, once made: the message, or null (not posted). */
+  found?: MessageRef | null;
+}
+
+export class PostLookup {
+  /** Root posts whose outcome is unknown, per channel, with the items they carried. */
+  private readonly uncertainRoots = new Map<string, UncertainRoot[]>();
+  private unavailable = false;
+
+  constructor(
+    private readonly client: webApi.WebClient,
+    private readonly log: Logger,
+  ) {}
+
+  rememberRoot(channel: string, root: UncertainRoot): void {
+    this.rootsOf(channel).push(root);
+  }
+
+  private rootsOf(channel: string): UncertainRoot[] {
+    let list = this.uncertainRoots.get(channel);
+    if (!list) {
+      list = [];
+      this.uncertainRoots.set(channel, list);
+    }
+    return list;
+  }
+
+  /** Items of this batch that an earlier, unanswered root post did deliver, with its ref. */
+  async settleRoots<T>(channel: string, items: T[]): Promise<Map<T, { ref: MessageRef; shared: number }>> {
+    const settled = new Map<T, { ref: MessageRef; shared: number }>();
+    const list = this.uncertainRoots.get(channel);
+    if (!list) return settled;
+    const wanted = new Set<unknown>(items);
+    for (const u of [...list]) {
+      if (!u.items.some((i) => wanted.has(i))) continue;
+      if (u.found === undefined) {
+        u.found = (await this.find(channel, undefined, u)) ?? null; // a throw: retried later
+        if (u.found)
+          this.log.info(
+            { channel, ts: u.found.ts, incidents: u.total },
+            'slack: a root post answered with an error had been posted; not posting it again',
+          );
+      }
+      const found = u.found;
+      if (found)
+        for (const i of u.items) if (wanted.has(i)) settled.set(i as T, { ref: found, shared: u.total });
+      // Items beyond this batch (more waiting than one digest takes) keep the answer for later.
+      u.items = found ? u.items.filter((i) => !wanted.has(i)) : [];
+      if (u.items.length === 0) list.splice(list.indexOf(u), 1);
+    }
+    if (list.length === 0) this.uncertainRoots.delete(channel);
+    return settled;
+  }
+
+  /** Searches the channel (or thread) for a post carrying `marker`. */
+  async find(channel: string, threadTs: string | undefined, u: Uncertain): Promise<MessageRef | undefined> {
+    if (this.unavailable) return undefined;
+    const oldest = ((u.sentAt - LOOKBACK_MS) / 1000).toFixed(6);
+    const args = { channel, oldest, limit: 200, include_all_metadata: true };
+    let messages: { ts?: string; metadata?: { event_type?: string; event_payload?: unknown } }[];
+    try {
+      const res = threadTs
+        ? await this.client.conversations.replies({ ...args, ts: threadTs })
+        : await this.client.conversations.history(args);
+      messages = (res.messages ?? []) as typeof messages;
+    } catch (err) {
+      const verdict = classifySlackError(err);
+      if (verdict.kind === 'retry' || verdict.kind === 'unavailable') throw err;
+      // No history scope (channels:history / groups:history), or not in the channel.
+      this.unavailable = true;
+      this.log.warn(
+        { err, channel },
+        'slack: cannot look up posts answered with an error (add the channels:history and groups:history scopes); such posts may be duplicated',
+      );
+      return undefined;
+    }
+    const hit = messages.find(
+      (m) =>
+        m.metadata?.event_type === POST_MARKER_EVENT &&
+        (m.metadata.event_payload as { marker?: unknown } | undefined)?.marker === u.marker,
+    );
+    return hit?.ts ? { channel, ts: hit.ts } : undefined;
+  }
+}
