@@ -63,7 +63,9 @@ export async function proposeRevert(deps: RevertDeps, input: RevertInput): Promi
   const definition = await actionOf(deps.actions, of.action);
   const undo = definition ? undoSupport(definition) : undefined;
   if (!definition || !undo?.supported || !definition.planRevert) {
-    return refuse(`${of.action} has no undo: ${undo && !undo.supported ? undo.reason : 'its action declares no way back'}`);
+    return refuse(
+      `${of.action} has no undo: ${undo && !undo.supported ? undo.reason : 'its action declares no way back'}`,
+    );
   }
   if (!of.prior || !of.result?.after) {
     return refuse(`${of.id} ran without a recorded prior state, so there is no exact state to restore`);
