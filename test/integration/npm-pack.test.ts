@@ -13,6 +13,20 @@ import { skipWithout } from '../support/servers.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 
+// The caller's environment as a user's shell would have it: certificate and proxy settings
+// (NODE_EXTRA_CA_CERTS, npm_config_cafile, HTTPS_PROXY) included, since the install may reach
+// the registry. What `npm test` adds for its own run (the package's lifecycle and local prefix)
+// is left out: it would make the nested npm act on this repository instead of the empty folder.
+function inherited(): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) {
+    if (v === undefined || k === 'INIT_CWD' || k === 'npm_command') continue;
+    if (/^npm_(lifecycle|package)_/.test(k) || k === 'npm_config_local_prefix') continue;
+    out[k] = v;
+  }
+  return out;
+}
+
 function run(
   cmd: string,
   args: string[],
@@ -22,7 +36,7 @@ function run(
   return spawnSync(cmd, args, {
     cwd,
     encoding: 'utf8',
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+    env: { ...inherited(), ...env },
     timeout: 600_000,
   });
 }
