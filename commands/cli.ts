@@ -135,7 +135,7 @@ function buildProgram(env: Env, exit: (code: number) => void): Command {
       .description(description)
       .option('--json', 'print as JSON')
       .action(async (opts: { json?: boolean }) =>
-        exit(await (await import('./index.js')).chatCommandCli(name, opts, stdio, env)),
+        exit(await (await import('./read-cli.js')).readCommandCli(name, opts, stdio, env)),
       );
   }
 

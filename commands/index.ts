@@ -1,26 +1,14 @@
 // The one registry of /perf subcommands, and the dispatcher both Slack and the CLI call:
 // `/perf <text>` → tokens → command → neutral reply. Unknown input gets a helpful answer.
 import { parseArgs } from 'node:util';
-import {
-  type CommandContext,
-  type CommandReply,
-  incidentDirectory,
-  type PerfCommand,
-  reply,
-} from '../src/chat/command.js';
+import { type CommandContext, type CommandReply, type PerfCommand, reply } from '../src/chat/command.js';
 import { message, note, text } from '../src/chat/message.js';
-import { renderPlain } from '../src/chat/plain.js';
-import { loadConfig } from '../src/config.js';
-import { IncidentStore } from '../src/incidents/store.js';
-import { silentLogger } from '../src/log.js';
-import { editDistance, PlaybookCatalog } from '../src/playbooks/catalog.js';
+import { editDistance } from '../src/playbooks/catalog.js';
 import { DNS1123_LABEL } from '../src/playbooks/kinds.js';
-import { loadPlaybooksOrThrow } from '../src/playbooks/loader.js';
 import { allowedNamespace } from '../src/playbooks/namespaces.js';
 import { guarded } from './access.js';
 import { ackCommand } from './ack.js';
 import { helpCommand } from './help.js';
-import { connectOnce, type Io } from './io.js';
 import { listCommand } from './list.js';
 import { resolveCommand } from './resolve.js';
 import { silenceCommand } from './silence.js';
@@ -190,35 +178,4 @@ function unknownCommand(name: string, args: string[], ctx: CommandContext): Comm
     ),
     { exitCode: 2 },
   );
-}
-
-/**
- * `perfbot list` and `perfbot status`: the same commands as /perf, printed as text (or the
- * reply's data as JSON). Only `status` needs Redis; `list` needs nothing but the playbooks.
- */
-export async function chatCommandCli(
-  name: 'list' | 'status',
-  options: { json?: boolean | undefined },
-  io: Io,
-  env: Readonly<Record<string, string | undefined>> = process.env,
-): Promise<number> {
-  const config = loadConfig(env);
-  const catalog = new PlaybookCatalog(await loadPlaybooksOrThrow(config.playbooksDir));
-  const redis = name === 'status' ? await connectOnce(config.redisUrl, config.redisUrlExplicit) : undefined;
-  try {
-    const store = redis ? new IncidentStore({ redis, timeoutMs: 3000 }) : undefined;
-    const ctx: CommandContext = {
-      catalog,
-      invoker: { kind: 'cli', user: env.USER ?? 'cli' },
-      now: () => new Date(),
-      log: silentLogger,
-      incidents: store && incidentDirectory(store),
-    };
-    const r = await dispatch(name, ctx);
-    if (options.json && r.data !== undefined) io.out(JSON.stringify(r.data, null, 2));
-    else (r.exitCode === 0 ? io.out : io.err)(r.text ?? renderPlain(r.message));
-    return r.exitCode;
-  } finally {
-    redis?.disconnect();
-  }
 }

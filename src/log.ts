@@ -1,7 +1,7 @@
 // pino with secrets redacted. Log lines have a fixed message and details as fields, so the
 // redaction paths below catch secrets wherever a caller puts them.
+import { createRequire } from 'node:module';
 import pino, { type Logger } from 'pino';
-import { prettyFactory } from 'pino-pretty';
 import { ErrorCode, PerfbotError } from './errors.js';
 import { type TtyScreen, ttyScreen } from './tty.js';
 
@@ -177,6 +177,8 @@ export function createLogger(options: LogOptions = {}): Logger {
  */
 function prettyDestination(level: string, screen: TtyScreen | undefined): pino.DestinationStream {
   const stacks = level === 'debug' || level === 'trace';
+  // Loaded only for a terminal (~50 ms of start-up that a pod, writing JSON, never needs).
+  const { prettyFactory } = createRequire(import.meta.url)('pino-pretty') as typeof import('pino-pretty');
   const prettify = prettyFactory({
     colorize: true,
     translateTime: 'SYS:HH:MM:ss',

@@ -205,6 +205,17 @@ describe('broken playbooks', () => {
     );
   });
 
+  it('report a duplicate key at its second occurrence, and agree with the positional parser on values', () => {
+    // js-yaml reads valid files (fast); `yaml` describes what js-yaml refuses, with the line.
+    const dup = 'id: a\nname: A\nid: b\n';
+    expect(parsePlaybookText(dup, 'dup.yml').problems.map(format)).toEqual([
+      'dup.yml:3: YAML: Map keys must be unique',
+    ]);
+    // YAML 1.2 core schema in both: a date stays a string, `yes` stays a string.
+    const raw = parsePlaybookText('id: x\ndescription: 2024-01-01\naliases: [yes]\n', 'v.yml');
+    expect(raw.problems.map(format).join('\n')).not.toMatch(/description|aliases/);
+  });
+
   it('report an alias used by two files at the second use', async () => {
     const { playbooks, problems } = await loadPlaybookDir('test/fixtures/playbooks/duplicate-alias', root);
     expect(playbooks.map((p) => p.id)).toEqual(['first', 'second']);
