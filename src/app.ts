@@ -96,7 +96,15 @@ export async function createApp(options: AppOptions): Promise<App> {
   const checks = options.checks ?? registry;
   const actions = options.actions ?? registry;
   // Signed with PERFBOT_AUDIT_KEY when set; says once which guarantee the trail gives.
-  const audit = createAuditTrail({ config, redis, log, now, prefix, key: auditKey });
+  const audit = createAuditTrail({
+    config,
+    redis,
+    log,
+    now,
+    prefix,
+    key: auditKey,
+    failures: metrics.auditAppendFailures,
+  });
   audit.startCheckpoints();
   // 202 only once a replica has the write, when replicas exist (PERFBOT_REDIS_WAIT_REPLICAS).
   const replicaWait =

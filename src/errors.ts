@@ -5,6 +5,7 @@ export const ErrorCode = {
   ConfigInvalid: 'CONFIG_INVALID',
   PlaybookInvalid: 'PLAYBOOK_INVALID',
   PlaybookNotFound: 'PLAYBOOK_NOT_FOUND',
+  ProposalNotFound: 'PROPOSAL_NOT_FOUND',
   InvalidInput: 'INVALID_INPUT',
   Unauthorized: 'UNAUTHORIZED',
   StoreUnavailable: 'STORE_UNAVAILABLE',
@@ -58,6 +59,15 @@ export class PlaybookError extends PerfbotError {
 export class PlaybookNotFoundError extends PerfbotError {
   constructor(name: string, known: string[]) {
     super(ErrorCode.PlaybookNotFound, `no playbook or alias named "${name}"`, { details: { known } });
+  }
+}
+
+/** A proposal ID that names nothing stored (expired and deleted, or never made). */
+export class ProposalNotFoundError extends PerfbotError {
+  constructor(id: string) {
+    super(ErrorCode.ProposalNotFound, `no proposal ${id.slice(0, 64)} is stored`, {
+      details: { id: id.slice(0, 64) },
+    });
   }
 }
 

@@ -2,6 +2,8 @@
 // response layer's buttons): resolve the rule, find out which of the rule's user groups the
 // person is in (Slack usergroups.users.list, cached), decide (authorize.ts), and audit every
 // refusal with who may instead.
+
+import { recordAudit } from '../audit/record.js';
 import type { AuditSink } from '../audit/types.js';
 import type { Logger } from '../log.js';
 import type { Playbook } from '../playbooks/schema.js';
@@ -83,22 +85,25 @@ export class AccessGate {
       ? ` (membership of ${unresolved.map((g) => `@${g}`).join(', ')} could not be checked: try again)`
       : '';
     const text = `${refusalText(req.command, decision)}${unsure}`;
-    await this.o.audit
-      ?.append({
-        actor: req.user,
-        event: 'command.refused',
-        incident: req.incidentId,
-        details: {
-          command: req.command,
-          channel: req.channel,
-          reason: decision.reason,
-          whoMay: decision.whoMay,
-          ...(decision.channels ? { channels: decision.channels } : {}),
-          rule: rule.source,
-          ...(unresolved.length ? { unresolvedGroups: unresolved } : {}),
+    if (this.o.audit)
+      await recordAudit(
+        this.o.audit,
+        {
+          actor: req.user,
+          event: 'command.refused',
+          incident: req.incidentId,
+          details: {
+            command: req.command,
+            channel: req.channel,
+            reason: decision.reason,
+            whoMay: decision.whoMay,
+            ...(decision.channels ? { channels: decision.channels } : {}),
+            rule: rule.source,
+            ...(unresolved.length ? { unresolvedGroups: unresolved } : {}),
+          },
         },
-      })
-      .catch((err: unknown) => this.o.log.error({ err }, 'audit append failed'));
+        this.o.log,
+      );
     return { ...decision, rule, text, unresolvedGroups: unresolved };
   }
 }

@@ -39,6 +39,7 @@ export interface AuditSetup {
   key: AuditKey | undefined;
   now?: (() => Date) | undefined;
   prefix?: string | undefined;
+  failures?: { inc(): void } | undefined;
 }
 
 export function createAuditTrail(o: AuditSetup): AuditTrail {
@@ -49,5 +50,6 @@ export function createAuditTrail(o: AuditSetup): AuditTrail {
     now: o.now,
     key: o.key,
     checkpointEvery: o.config.audit.checkpointEvery,
+    failures: o.failures,
   });
 }

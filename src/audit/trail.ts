@@ -27,6 +27,8 @@ export interface AuditTrailOptions {
   key?: AuditKey | undefined;
   /** Sign a checkpoint after this many appends by this process (default 100). */
   checkpointEvery?: number | undefined;
+  /** Counts appends that failed (perfbot_audit_append_failures_total), whoever the caller. */
+  failures?: { inc(): void } | undefined;
 }
 
 export interface TrailFilter {
@@ -47,6 +49,7 @@ export class AuditTrail implements AuditSink {
   private readonly now: () => Date;
   private readonly appender: ChainAppender;
   private readonly checkpointEvery: number;
+  private readonly failures: { inc(): void } | undefined;
   private sinceCheckpoint = 0;
   private checkpointed = false;
   private checkpointing: Promise<AuditEntry | undefined> | undefined;
@@ -62,6 +65,7 @@ export class AuditTrail implements AuditSink {
     this.now = options.now ?? (() => new Date());
     this.key = options.key;
     this.checkpointEvery = options.checkpointEvery ?? 100;
+    this.failures = options.failures;
     this.appender = new ChainAppender(this.redis, this.streamKey, this.headKey);
   }
 
@@ -82,7 +86,14 @@ export class AuditTrail implements AuditSink {
       ...(input.proposal ? { proposal: input.proposal } : {}),
       details,
     };
-    const { record: _, ...link } = await this.appender.append(record);
+    let appended: Awaited<ReturnType<ChainAppender['append']>>;
+    try {
+      appended = await this.appender.append(record);
+    } catch (err) {
+      this.failures?.inc();
+      throw err;
+    }
+    const { record: _, ...link } = appended;
     const entry: AuditEntry = { ...record, ...link };
     // The trail itself is the record (perfbot audit); a log line per entry is for debugging.
     this.log.debug({ audit: entry }, 'audit entry');

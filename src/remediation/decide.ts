@@ -3,6 +3,8 @@
 // approval that completes M of N enqueues the run job with jobId = proposal ID, so a second
 // enqueue (a double click answered "already decided", another replica) is a no-op. Every
 // outcome, refusals included, is audited.
+
+import { recordAudit } from '../audit/record.js';
 import type { AuditSink } from '../audit/types.js';
 import type { Logger } from '../log.js';
 import type { RemediationEvents } from './events.js';
@@ -63,14 +65,8 @@ export interface DecideDeps {
 
 export function createDecide(deps: DecideDeps): (input: DecideInput) => Promise<DecideOutcome> {
   const now = deps.now ?? (() => new Date());
-  const audit = async (input: Parameters<AuditSink['append']>[0]) => {
-    try {
-      await deps.audit.append(input);
-    } catch (err) {
-      // The decision stands (it is in Redis); losing its audit entry is an operational alarm.
-      deps.log.error({ err, event: input.event, proposal: input.proposal }, 'audit append failed');
-    }
-  };
+  // The decision stands (it is in Redis) even when its entry cannot be written.
+  const audit = (input: Parameters<AuditSink['append']>[0]) => recordAudit(deps.audit, input, deps.log);
 
   return async function decide({ proposalId, userId, decision }: DecideInput): Promise<DecideOutcome> {
     if (!isProposalId(proposalId)) {

@@ -3,6 +3,7 @@
 // the result, schedule verification. Retryable errors (PerfbotError.retryable) are rethrown for
 // BullMQ's exponential backoff; everything else ends the job with UnrecoverableError.
 import { UnrecoverableError } from 'bullmq';
+import { recordAudit } from '../audit/record.js';
 import type { AuditInput, AuditSink } from '../audit/types.js';
 import { errorMessage, PerfbotError } from '../errors.js';
 import type { BackendSource } from '../integrations/backends.js';
@@ -50,11 +51,7 @@ export async function runRemediationJob(deps: RunJobDeps, job: RunJobInfo): Prom
   const now = deps.now ?? (() => new Date());
   const id = job.proposalId;
   const audit = (input: Omit<AuditInput, 'proposal'>, p?: Proposal) =>
-    deps.audit
-      .append({ ...input, proposal: id, incident: p?.incidentId })
-      .catch((err: unknown) =>
-        deps.log.error({ err, event: input.event, proposal: id }, 'audit append failed'),
-      );
+    recordAudit(deps.audit, { ...input, proposal: id, incident: p?.incidentId }, deps.log);
 
   const stored = await deps.store.get(id);
   if (stored?.status === 'succeeded' || stored?.status === 'dry-run') {
@@ -71,7 +68,7 @@ export async function runRemediationJob(deps: RunJobDeps, job: RunJobInfo): Prom
       `proposal ${id} is ${start.status ?? 'missing'}, not approved: nothing runs`,
     );
   }
-  const proposal = (await deps.store.get(id)) as Proposal;
+  const proposal = await deps.store.require(id);
   const attempt = job.attemptsMade + 1;
   await audit(
     {
@@ -112,7 +109,7 @@ export async function runRemediationJob(deps: RunJobDeps, job: RunJobInfo): Prom
         .catch(() => proposal.preview);
       const result: ActionResult = { summary: `dry run (${reason}): would apply ${preview}`, changed: false };
       await deps.store.finish(id, 'dry-run', now(), { result });
-      const done = (await deps.store.get(id)) as Proposal;
+      const done = await deps.store.require(id);
       await audit({ actor: 'system', event: 'job.dry-run', details: { reason, preview } }, done);
       await deps.events.emit({ type: 'job.dry-run', proposal: done, preview, reason });
       return { status: 'dry-run', summary: result.summary };
@@ -131,7 +128,7 @@ export async function runRemediationJob(deps: RunJobDeps, job: RunJobInfo): Prom
       rolloutMs: deps.rolloutTimeoutMs ?? 600_000,
     });
     await deps.store.finish(id, 'succeeded', now(), { result: { ...result, rollout } });
-    const done = (await deps.store.get(id)) as Proposal;
+    const done = await deps.store.require(id);
     await audit(
       {
         actor: 'system',

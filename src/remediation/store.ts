@@ -5,6 +5,7 @@
 // the audit trail keeps their history for good.
 import type { Redis } from 'ioredis';
 import { runLua } from '../audit/lua.js';
+import { ProposalNotFoundError } from '../errors.js';
 import type { Approval, Proposal, ProposalDoc, ProposalStatus, VerificationOutcome } from './proposal.js';
 import { CREATE, DECIDE, EXPIRE, FINISH, RELEASE_OPEN, RETIRE, START } from './scripts.js';
 import type { ActionResult, StateSnapshot } from './types.js';
@@ -158,6 +159,13 @@ export class ProposalStore {
   /** pending → retired; true if this call retired it (so exactly one caller audits it). */
   async retire(id: string, reason: string, now: Date): Promise<boolean> {
     return (await runLua(this.redis, RETIRE, [this.key(id)], [reason, now.toISOString()])) === 1;
+  }
+
+  /** The stored proposal, for callers that hold its ID from a stored step (a job, a decision). */
+  async require(id: string): Promise<Proposal> {
+    const proposal = await this.get(id);
+    if (!proposal) throw new ProposalNotFoundError(id);
+    return proposal;
   }
 
   async get(id: string): Promise<Proposal | undefined> {

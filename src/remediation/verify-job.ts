@@ -2,12 +2,13 @@
 // checks that led to it (or the remediation's own `verify` list) and say whether they recovered.
 // Passed means every check that could run is ok; a check still warn/critical — or no check able
 // to run at all — is a failure, and the thread mentions the approvers.
+
+import { recordAudit } from '../audit/record.js';
 import type { AuditSink } from '../audit/types.js';
 import { isOutOfRange } from '../diagnostics/status.js';
 import type { CheckResult } from '../diagnostics/types.js';
 import type { Logger } from '../log.js';
 import type { RemediationEvents, VerifiedCheck } from './events.js';
-import type { Proposal } from './proposal.js';
 import type { ProposalStore } from './store.js';
 
 export interface RerunChecksInput {
@@ -86,9 +87,10 @@ export async function runVerificationJob(
     at: now().toISOString(),
     summary: verdict.summary,
   });
-  const proposal = (await deps.store.get(proposalId)) as Proposal;
-  await deps.audit
-    .append({
+  const proposal = await deps.store.require(proposalId);
+  await recordAudit(
+    deps.audit,
+    {
       actor: 'system',
       event: verdict.passed ? 'verification.passed' : 'verification.failed',
       incident: p.incidentId,
@@ -97,8 +99,9 @@ export async function runVerificationJob(
         summary: verdict.summary,
         checks: Object.fromEntries(verdict.checks.map((c) => [c.checkId, c.status])),
       },
-    })
-    .catch((err: unknown) => deps.log.error({ err, proposal: proposalId }, 'audit append failed'));
+    },
+    deps.log,
+  );
   if (verdict.passed) {
     await deps.events.emit({
       type: 'verification.passed',

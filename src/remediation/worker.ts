@@ -7,11 +7,11 @@
 // finish. A periodic sweep enqueues approved proposals whose job never got added (a replica
 // dying between its approval and its enqueue); the add is a no-op when the job exists.
 import { type Job, Worker } from 'bullmq';
+import { recordAudit } from '../audit/record.js';
 import type { AuditSink } from '../audit/types.js';
 import type { Logger } from '../log.js';
 import { createQueueRedis, isRedisConnectionError } from '../redis/connect.js';
 import type { RemediationEvents } from './events.js';
-import type { Proposal } from './proposal.js';
 import {
   bullPrefix,
   REMEDIATION_QUEUE,
@@ -122,15 +122,12 @@ async function expire(
   now: () => Date,
 ): Promise<boolean> {
   if (!(await deps.store.expireIfDue(proposalId, now()))) return false;
-  const proposal = (await deps.store.get(proposalId)) as Proposal;
-  await deps.audit
-    .append({
-      actor: 'system',
-      event: 'proposal.expired',
-      incident: proposal.incidentId,
-      proposal: proposalId,
-    })
-    .catch((err: unknown) => deps.log.error({ err, proposal: proposalId }, 'audit append failed'));
+  const proposal = await deps.store.require(proposalId);
+  await recordAudit(
+    deps.audit,
+    { actor: 'system', event: 'proposal.expired', incident: proposal.incidentId, proposal: proposalId },
+    deps.log,
+  );
   await deps.events.emit({ type: 'proposal.expired', proposal });
   return true;
 }

@@ -3,6 +3,7 @@
 // trail, its remediations become stored proposals, and every step is published as a response
 // event for the surfaces to draw. `/perf diagnose` enters here too.
 import { randomBytes } from 'node:crypto';
+import { recordAudit } from '../audit/record.js';
 import type { AuditSink } from '../audit/types.js';
 import { type DiagnosisRun, resolveNamespace, runDiagnosis } from '../diagnostics/engine.js';
 import { worstStatus } from '../diagnostics/status.js';
@@ -46,9 +47,7 @@ export interface ResponderDeps {
   markDiagnosed?: ((incidentId: string) => Promise<unknown>) | undefined;
   log: Logger;
   now: () => Date;
-  metrics?:
-    | (Pick<Metrics, 'checksRun' | 'checkDuration'> & Partial<Pick<Metrics, 'auditAppendFailures'>>)
-    | undefined;
+  metrics?: Pick<Metrics, 'checksRun' | 'checkDuration'> | undefined;
   deadlineMs?: number | undefined;
   /** Diagnoses running at once in this process; more wait (the outbox keeps them). */
   concurrency?: number | undefined;
@@ -297,12 +296,8 @@ export class Responder {
   }
 
   /** The audit trail records; a failure to record never fails the response itself. */
-  private async audit(input: Parameters<AuditSink['append']>[0]): Promise<void> {
-    await this.deps.audit
-      .append(input)
-      .catch((err: unknown) =>
-        this.deps.log.error({ err, event: input.event, incident: input.incident }, 'audit append failed'),
-      );
+  private audit(input: Parameters<AuditSink['append']>[0]): Promise<void> {
+    return recordAudit(this.deps.audit, input, this.deps.log);
   }
 
   private track(p: Promise<unknown>): void {

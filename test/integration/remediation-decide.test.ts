@@ -70,6 +70,16 @@ describe('proposals and approval decisions (real Redis, real BullMQ)', () => {
     expect(expiry?.opts.delay).toBe(30 * 60_000);
   });
 
+  it('require() returns the stored proposal and names a missing one with a coded error', async () => {
+    h = remediationHarness();
+    const p = await proposeOne(h);
+    expect((await h.service.store.require(p.id)).preview).toBe(p.preview);
+    await expect(h.service.store.require('prop-000000000000')).rejects.toMatchObject({
+      code: 'PROPOSAL_NOT_FOUND',
+      message: 'no proposal prop-000000000000 is stored',
+    });
+  });
+
   it('returns the open proposal instead of a second one for the same incident and remediation', async () => {
     h = remediationHarness();
     const p = await proposeOne(h);

@@ -3,6 +3,7 @@
 // ready in time is answered "working on it" and its reply follows ephemerally; a click is
 // acknowledged at once and then decided, the refusal told only to the clicker.
 import type { App } from '@slack/bolt';
+import { recordAudit } from '../../audit/record.js';
 import type { AuditSink } from '../../audit/types.js';
 import { errorMessage } from '../../errors.js';
 import type { Logger } from '../../log.js';
@@ -57,13 +58,16 @@ export function registerSlackHandlers(app: App, deps: SlackInteractionDeps): voi
       channelId: command.channel_id,
       teamId: command.team_id,
     };
-    void deps.audit
-      ?.append({
-        actor: command.user_id,
-        event: 'command.invoked',
-        details: { command: '/perf', text: command.text.slice(0, 200), channel: command.channel_id },
-      })
-      .catch((err: unknown) => deps.log.error({ err }, 'audit append failed'));
+    if (deps.audit)
+      void recordAudit(
+        deps.audit,
+        {
+          actor: command.user_id,
+          event: 'command.invoked',
+          details: { command: '/perf', text: command.text.slice(0, 200), channel: command.channel_id },
+        },
+        deps.log,
+      );
     const work = deps
       .dispatch(command.text, deps.commandContext(invoker))
       .catch((err: unknown) => failure(err, deps.log));
