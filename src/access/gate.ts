@@ -9,7 +9,6 @@ import type { Logger } from '../log.js';
 import type { Playbook } from '../playbooks/schema.js';
 import { cachedGroupResolver, isGroupId, type ResolveGroupMembers } from '../remediation/policy.js';
 import { type Authorization, authorize, refusalText } from './authorize.js';
-import { loadAccessFile } from './load.js';
 import { type ResolvedRule, resolveRule } from './policy.js';
 import type { AccessCommand, AccessFile } from './schema.js';
 
@@ -113,6 +112,9 @@ export async function createAccessGate(
   config: { accessFile: string | undefined; approvers: readonly string[] },
   deps: Pick<AccessGateOptions, 'audit' | 'log' | 'resolveGroupMembers'>,
 ): Promise<AccessGate> {
-  const file = config.accessFile ? await loadAccessFile(config.accessFile) : undefined;
+  // The YAML parser loads only for a deployment that has an access file.
+  const file = config.accessFile
+    ? await (await import('./load.js')).loadAccessFile(config.accessFile)
+    : undefined;
   return new AccessGate({ ...deps, file, defaultApprovers: config.approvers });
 }
