@@ -74,7 +74,7 @@ describe.skipIf(skipWithout('npm'))('npm pack', () => {
     expect(stray).toEqual([]);
     // What bin/perfbot.js imports, and every playbook.
     const bin = readFileSync(join(ROOT, 'bin', 'perfbot.js'), 'utf8');
-    const entry = /from '\.\.\/(dist\/[^']+)'/.exec(bin)?.[1];
+    const entry = /(?:from |import\()'\.\.\/(dist\/[^']+)'/.exec(bin)?.[1];
     expect(entry).toBeDefined();
     expect(files).toContain(entry);
     for (const f of [
