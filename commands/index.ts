@@ -20,8 +20,10 @@ import { allowedNamespace } from '../src/playbooks/namespaces.js';
 import { guarded } from './access.js';
 import { ackCommand } from './ack.js';
 import { helpCommand } from './help.js';
+import { looksLikeIncident } from './incident-arg.js';
 import { connectOnce, type Io } from './io.js';
 import { listCommand } from './list.js';
+import { rerunCommand } from './rerun.js';
 import { resolveCommand } from './resolve.js';
 import { silenceCommand } from './silence.js';
 import { statusCommand } from './status.js';
@@ -32,8 +34,8 @@ import { undoCommand } from './undo.js';
 // the chat arguments and call what those provide through the context (see CommandContext).
 const diagnoseEntry: PerfCommand = {
   name: 'diagnose',
-  usage: 'diagnose <playbook|alias> [namespace]',
-  summary: "run a playbook's checks in a new thread here and name the bottleneck",
+  usage: 'diagnose <playbook|alias|incident> [namespace]',
+  summary: "run a playbook's checks in a new thread here (an incident's: again, in its thread)",
   async run(args, ctx) {
     const { values, positionals } = parseArgs({
       args,
@@ -162,9 +164,13 @@ export function tokenize(input: string): string[] {
   return out;
 }
 
+// `diagnose <incident>` re-runs that incident's diagnosis, under the `rerun` access rule.
+const rerunEntry = guarded(rerunCommand);
+
 export async function dispatch(input: string, ctx: CommandContext): Promise<CommandReply> {
   const [name, ...args] = tokenize(input.trim());
   if (name === undefined) return (findCommand('help') as PerfCommand).run([], ctx);
+  if (name.toLowerCase() === 'diagnose' && looksLikeIncident(args[0])) return rerunEntry.run(args, ctx);
   const command = findCommand(name);
   if (command) return command.run(args, ctx);
   return unknownCommand(name, args, ctx);
