@@ -49,7 +49,7 @@ interface ClickBody {
 export function commandFor(
   actionId: IncidentActionId,
   element: ClickedElement,
-): { text: string } | { error: string } {
+): { text: string; incidentId: string } | { error: string } {
   const fromBlock = element.block_id?.startsWith(INCIDENT_BLOCK_PREFIX)
     ? element.block_id.slice(INCIDENT_BLOCK_PREFIX.length)
     : undefined;
@@ -60,9 +60,9 @@ export function commandFor(
     const duration = element.selected_option?.value ?? '';
     if (!(SILENCE_CHOICES as readonly string[]).includes(duration))
       return { error: `Choose a silence of ${SILENCE_CHOICES.join(', ')}.` };
-    return { text: INCIDENT_ACTIONS[actionId](id, duration) };
+    return { text: INCIDENT_ACTIONS[actionId](id, duration), incidentId: id };
   }
-  return { text: INCIDENT_ACTIONS[actionId](id, '') };
+  return { text: INCIDENT_ACTIONS[actionId](id, ''), incidentId: id };
 }
 
 export function registerIncidentActions(app: App, deps: SlackInteractionDeps): void {
@@ -103,6 +103,7 @@ async function onClick(
     ?.append({
       actor: userId,
       event: 'command.invoked',
+      incident: command.incidentId,
       details: { command: actionId, text: command.text, channel },
     })
     .catch((err: unknown) => deps.log.error({ err }, 'audit append failed'));
