@@ -34,8 +34,9 @@ import { undoCommand } from './undo.js';
 // the chat arguments and call what those provide through the context (see CommandContext).
 const diagnoseEntry: PerfCommand = {
   name: 'diagnose',
-  usage: 'diagnose <playbook|alias|incident> [namespace]',
-  summary: "run a playbook's checks in a new thread here (an incident's: again, in its thread)",
+  usage: 'diagnose <playbook|alias> [namespace]',
+  summary:
+    "run a playbook's checks in a new thread here and name the bottleneck (`diagnose <incident>`: that incident's again, in its thread)",
   async run(args, ctx) {
     const { values, positionals } = parseArgs({
       args,
