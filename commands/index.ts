@@ -9,7 +9,9 @@ import { allowedNamespace } from '../src/playbooks/namespaces.js';
 import { guarded } from './access.js';
 import { ackCommand } from './ack.js';
 import { helpCommand } from './help.js';
+import { looksLikeIncident } from './incident-arg.js';
 import { listCommand } from './list.js';
+import { rerunCommand } from './rerun.js';
 import { resolveCommand } from './resolve.js';
 import { silenceCommand } from './silence.js';
 import { statusCommand } from './status.js';
@@ -21,7 +23,8 @@ import { undoCommand } from './undo.js';
 const diagnoseEntry: PerfCommand = {
   name: 'diagnose',
   usage: 'diagnose <playbook|alias> [namespace]',
-  summary: "run a playbook's checks in a new thread here and name the bottleneck",
+  summary:
+    "run a playbook's checks in a new thread here and name the bottleneck (`diagnose <incident>`: that incident's again, in its thread)",
   async run(args, ctx) {
     const { values, positionals } = parseArgs({
       args,
@@ -150,9 +153,13 @@ export function tokenize(input: string): string[] {
   return out;
 }
 
+// `diagnose <incident>` re-runs that incident's diagnosis, under the `rerun` access rule.
+const rerunEntry = guarded(rerunCommand);
+
 export async function dispatch(input: string, ctx: CommandContext): Promise<CommandReply> {
   const [name, ...args] = tokenize(input.trim());
   if (name === undefined) return (findCommand('help') as PerfCommand).run([], ctx);
+  if (name.toLowerCase() === 'diagnose' && looksLikeIncident(args[0])) return rerunEntry.run(args, ctx);
   const command = findCommand(name);
   if (command) return command.run(args, ctx);
   return unknownCommand(name, args, ctx);

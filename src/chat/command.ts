@@ -10,6 +10,7 @@ import type { Logger } from '../log.js';
 import type { PlaybookCatalog } from '../playbooks/catalog.js';
 import type { LoadedPlaybook } from '../playbooks/schema.js';
 import type { RevertInput, RevertOutcome } from '../remediation/revert.js';
+import type { RerunOutcome } from '../response/rerun.js';
 import type { TimelineSource } from '../timeline/read.js';
 import type { ChatMessage } from './message.js';
 
@@ -79,6 +80,8 @@ export interface DiagnosisStarter {
     /** `--override-cooldown`: proposals blocked only by a cooldown need one more approval instead. */
     overrideCooldown?: boolean | undefined;
   }): Promise<void>;
+  /** Diagnoses an open incident again, in its thread (src/response/rerun.ts rerunDiagnosis). */
+  rerun?: ((incidentId: string, requester: string) => Promise<RerunOutcome>) | undefined;
 }
 
 /** `/perf undo`: RemediationService.proposeRevert fits. */

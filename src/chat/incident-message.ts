@@ -1,8 +1,17 @@
 // An incident as chat messages: the root message (severity, alert, service, namespace,
-// summary, runbook link, counters — edited in place as alerts repeat and resolve), the digest
+// summary, runbook link, counters, owner, silences, joined groups and the incident buttons
+// (incident-controls.ts) — edited in place as alerts repeat and resolve), the digest
 // root an alert storm gets instead of one root per incident, and the resolution reply.
 import type { Incident, IncidentAlert } from '../incidents/types.js';
 import type { LoadedPlaybook } from '../playbooks/schema.js';
+import {
+  actionsPart,
+  by,
+  groupsPart,
+  ownerText,
+  type SilenceView,
+  silencesPart,
+} from './incident-controls.js';
 import {
   type ChatMessage,
   fields,
@@ -84,6 +93,8 @@ export function rootMessage(
   incident: Incident,
   playbook: LoadedPlaybook | undefined,
   now: Date,
+  /** The incident's silences (src/incidents/silences.ts list), for the root's silence lines. */
+  silences: readonly SilenceView[] = [],
 ): ChatMessage {
   const severity = severityOf(incident);
   const resolved = incident.status === 'resolved';
@@ -106,6 +117,8 @@ export function rootMessage(
         label(incident.alerts, 'namespace', 'exported_namespace') ?? playbook?.target.namespace ?? '—',
       Playbook: playbook ? `${playbook.title} (${playbook.id})` : 'no playbook matched',
       Status: status,
+      Owner: ownerText(incident, now),
+      'Resolved by': incident.resolvedBy ? [by(incident.resolvedBy)] : undefined,
     }),
   ];
   if (summary) parts.push(text(summary));
@@ -118,9 +131,13 @@ export function rootMessage(
     );
     parts.push(list(sorted.map(alertItem), `Alerts (${counterLine(incident)})`));
   }
+  const lifecycle = [groupsPart(incident), resolved ? undefined : silencesPart(silences)];
+  for (const part of lifecycle) if (part) parts.push(part);
   const runbook = runbookUrl(incident, playbook);
   if (runbook) parts.push(link('Runbook', runbook));
   parts.push(note(`${incident.id} · ${incident.source} · opened ${incident.openedAt}`));
+  const actions = actionsPart(incident, playbook, silences);
+  if (actions) parts.push(actions);
   return {
     summary: `${resolved ? 'Resolved' : severity.toUpperCase()}: ${incident.title} — ${status}`,
     parts,

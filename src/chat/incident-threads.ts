@@ -1,20 +1,25 @@
 // Incident events → threads. `opened` posts the root message (or joins a storm digest) and
 // records it with the store's set-if-absent setThread (so two replicas never keep two threads);
-// the diagnosis is the response layer's, drawn by diagnosis-feed.ts; later events re-render the root message (counters,
-// the alert list, resolution) — lazily, so a burst of events costs one edit — and resolution
-// posts a reply. Events of one incident are handled in order; incidents run side by side.
+// the diagnosis is the response layer's, drawn by diagnosis-feed.ts; later events re-render the
+// root message (counters, the alert list, owner, silences, resolution) — lazily, so a burst of
+// events costs one edit — and resolution, acknowledgement and silences post a reply. Events of
+// one incident are handled in order; incidents run side by side.
 import type { IncidentEvent } from '../incidents/events.js';
 import type { IncidentStore } from '../incidents/store.js';
 import type { ThreadRef } from '../incidents/types.js';
 import type { Logger } from '../log.js';
 import type { PlaybookCatalog } from '../playbooks/catalog.js';
 import { resolvedReply } from './incident-message.js';
+import { lifecycleReply } from './lifecycle-replies.js';
 import type { ChatRefs } from './refs.js';
-import { pointerMessage, RootViews } from './root-views.js';
+import { pointerMessage, RootViews, type RootViewsDeps } from './root-views.js';
 import type { ChatSink } from './sink.js';
 
-/** What a thread needs of an event: the rest is read from the store when the message is drawn. */
-export type ThreadEvent = Pick<IncidentEvent, 'type' | 'incidentId'>;
+/**
+ * What a thread needs of an event: the rest is read from the store when the message is drawn.
+ * Lifecycle replies (lifecycle-replies.ts) need the whole event read from the outbox.
+ */
+export type ThreadEvent = Pick<IncidentEvent, 'type' | 'incidentId'> | IncidentEvent;
 
 export interface IncidentThreadsDeps {
   sink: ChatSink;
@@ -23,6 +28,8 @@ export interface IncidentThreadsDeps {
   /** SLACK_INCIDENT_CHANNEL (or the terminal's name); a playbook's `channel` wins. */
   defaultChannel: string | undefined;
   refs: ChatRefs;
+  /** The incidents' silences (IncidentSilences.list), shown on their roots. */
+  silences?: RootViewsDeps['silences'];
   log: Logger;
   now: () => Date;
   /** Another replica may still be posting the root; how long a later event waits for it. */
@@ -114,6 +121,14 @@ export class IncidentThreads {
     this.track(
       this.updateRoot(event.incidentId, thread).catch((err: unknown) => this.writeFailed(err, event)),
     );
+    const reply = 'streamId' in event ? lifecycleReply(event) : undefined;
+    if (reply && (await this.deps.refs.once((event as IncidentEvent).streamId, 'lifecycle'))) {
+      this.track(
+        this.deps.sink
+          .post(thread.channel, thread.ts, () => reply)
+          .catch((err: unknown) => this.writeFailed(err, event)),
+      );
+    }
     if (event.type === 'resolved') {
       const incident = await this.deps.incidents.get(event.incidentId);
       if (incident) {

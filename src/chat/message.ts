@@ -56,14 +56,29 @@ export interface Item {
   detail?: Text | undefined;
 }
 
-/** Only the two remediation buttons exist; their value is the proposal ID, nothing else. */
-export type ActionId = 'remediation.approve' | 'remediation.deny';
+/**
+ * The action IDs of the public contract (DESIGN.md). A remediation button's value is the proposal
+ * ID; an incident button's value is the incident ID, nothing else.
+ */
+export type ActionId =
+  | 'remediation.approve'
+  | 'remediation.deny'
+  | 'incident.ack'
+  | 'incident.silence'
+  | 'incident.rerun'
+  | 'incident.resolve'
+  | 'incident.unsilence';
 
 export interface Button {
   actionId: ActionId;
   label: string;
   value: string;
   style?: 'primary' | 'danger' | undefined;
+  /**
+   * A choice instead of a button (Slack: a static_select whose placeholder is `label`): the
+   * chosen option's value is what the click carries; `value` is then unused.
+   */
+  options?: { label: string; value: string }[] | undefined;
 }
 
 export type Part =
@@ -75,7 +90,8 @@ export type Part =
   | { kind: 'code'; text: string }
   | { kind: 'note'; text: Text }
   | { kind: 'divider' }
-  | { kind: 'actions'; buttons: Button[] };
+  /** `blockId`: what the whole row is about (an incident's buttons name the incident there too). */
+  | { kind: 'actions'; buttons: Button[]; blockId?: string | undefined };
 
 /**
  * How a line-oriented surface (the terminal as incident channel) shows a message:

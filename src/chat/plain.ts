@@ -34,7 +34,11 @@ function renderPart(part: Part): string[] {
       return ['-'.repeat(40)];
     case 'actions':
       // A terminal cannot click: say what the buttons would do and where to do it.
-      return part.buttons.map((b) => `  [${b.label}] ${b.actionId} ${b.value}`);
+      return part.buttons.map((b) =>
+        b.options
+          ? `  [${b.label}: ${b.options.map((o) => o.label).join(' | ')}] ${b.actionId} ${part.blockId ?? ''}`.trimEnd()
+          : `  [${b.label}] ${b.actionId} ${b.value}`,
+      );
   }
 }
 

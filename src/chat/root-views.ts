@@ -4,12 +4,15 @@ import type { Incident, ThreadRef } from '../incidents/types.js';
 import type { PlaybookCatalog } from '../playbooks/catalog.js';
 import { DNS1123_LABEL } from '../playbooks/kinds.js';
 import type { LoadedPlaybook } from '../playbooks/schema.js';
+import type { SilenceView } from './incident-controls.js';
 import { digestMessage, rootMessage } from './incident-message.js';
 import type { ChatMessage } from './message.js';
 import type { ChatRefs } from './refs.js';
 
 export interface RootViewsDeps {
   incidents: { get(id: string): Promise<Incident | undefined> };
+  /** The incident's silences (IncidentSilences.list), shown on its own root; absent: none. */
+  silences?: { list(incidentId: string): Promise<SilenceView[]> } | undefined;
   catalog: PlaybookCatalog;
   refs: ChatRefs;
   now: () => Date;
@@ -23,9 +26,16 @@ export class RootViews {
     const loaded = await this.load(ids);
     const updatedAt = new Map(loaded.map((x) => [x.incident.id, x.incident.updatedAt]));
     const first = loaded[0];
+    // A digest root is shared by several incidents: it has no buttons (each incident's are
+    // reached through /perf ack|silence|resolve <incident>).
     const message =
       ids.length === 1 && first
-        ? rootMessage(first.incident, first.playbook, this.deps.now())
+        ? rootMessage(
+            first.incident,
+            first.playbook,
+            this.deps.now(),
+            (await this.deps.silences?.list(first.incident.id)) ?? [],
+          )
         : digestMessage(loaded, this.deps.now());
     return { message, updatedAt };
   }

@@ -6,11 +6,13 @@ import { hostname } from 'node:os';
 import type { App } from '../app.js';
 import type { AuditSink } from '../audit/types.js';
 import type { Logger } from '../log.js';
+import { rerunDiagnosis } from '../response/rerun.js';
 import { auditTimelineSource } from '../timeline/read.js';
 import type { CommandContext, CommandReply, Invoker } from './command.js';
 import { incidentActions, incidentDirectory } from './command.js';
 import { DiagnosisFeed } from './diagnosis-feed.js';
 import { IncidentThreads } from './incident-threads.js';
+import { LifecycleReplies } from './lifecycle-replies.js';
 import { ChatRefs } from './refs.js';
 import { handleRemediationEvent } from './remediation-feed.js';
 import type { ChatSink } from './sink.js';
@@ -86,10 +88,12 @@ export async function createChat(app: App, o: ChatOptions): Promise<ChatRuntime>
     catalog: app.catalog,
     defaultChannel: slack ? config.slack.incidentChannel : TERMINAL_CHANNEL,
     refs,
+    silences: app.silences,
     log,
     now: app.now,
     rootLeaseMs: o.rootLeaseMs,
   });
+  const lifecycleReplies = new LifecycleReplies({ sink, refs, incidents: app.incidents, log });
   const getProposal = (id: string) => app.remediation.getProposal(id);
   const feed = new DiagnosisFeed({
     sink,
@@ -120,6 +124,7 @@ export async function createChat(app: App, o: ChatOptions): Promise<ChatRuntime>
           overrideCooldown,
         });
       },
+      rerun: (incidentId, requester) => rerunDiagnosis(app, incidentId, requester),
     },
     threadLink: (channel, ts) => sink.link({ channel, ts }),
     incidentActions: incidentActions({
@@ -186,8 +191,14 @@ export async function createChat(app: App, o: ChatOptions): Promise<ChatRuntime>
               // A storm waits in the stream, not in memory, while Slack works through the backlog.
               await slack?.sink.room();
             },
-            onResponse: (e) => feed.handle(e),
-            onRemediation: (e) => handleRemediationEvent(remediationFeed, e),
+            onResponse: async (e) => {
+              await lifecycleReplies.response(e);
+              feed.handle(e);
+            },
+            onRemediation: async (e) => {
+              await lifecycleReplies.remediation(e);
+              await handleRemediationEvent(remediationFeed, e);
+            },
           },
         ),
       );

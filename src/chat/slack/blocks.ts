@@ -1,7 +1,8 @@
 // ChatMessage → Block Kit. The only place that knows Slack's markup and limits: 50 blocks per
 // message, 3,000 characters per text object, 10 fields per section, 150 characters in a header,
-// 75 in a button label. Anything longer is cut with "… and N more" so a message is never
-// refused by Slack (an alert storm must still produce a valid message).
+// 75 in a button label (and a select's placeholder and options), 255 in a block_id. Anything
+// longer is cut with "… and N more" so a message is never refused by Slack (an alert storm must
+// still produce a valid message).
 import type { types } from '@slack/bolt';
 import type { Button, ChatMessage, Item, Part, Text, Tone } from '../message.js';
 
@@ -12,6 +13,9 @@ export const LIMITS = {
   fields: 10,
   header: 150,
   buttonLabel: 75,
+  blockId: 255,
+  options: 100,
+  optionValue: 150,
   contextElements: 10,
   fallbackText: 3000,
 } as const;
@@ -113,7 +117,15 @@ function renderPart(part: Part): Block[] {
     case 'divider':
       return [{ type: 'divider' }];
     case 'actions':
-      return part.buttons.length === 0 ? [] : [{ type: 'actions', elements: part.buttons.map(button) }];
+      return part.buttons.length === 0
+        ? []
+        : [
+            {
+              type: 'actions',
+              ...(part.blockId ? { block_id: clip(part.blockId, LIMITS.blockId) } : {}),
+              elements: part.buttons.map(button),
+            },
+          ];
   }
 }
 
@@ -121,7 +133,18 @@ function section(text: string): Block {
   return { type: 'section', text: mrkdwn(clip(text, LIMITS.text)) };
 }
 
-function button(b: Button): types.Button {
+function button(b: Button): types.Button | types.StaticSelect {
+  if (b.options) {
+    return {
+      type: 'static_select',
+      action_id: b.actionId,
+      placeholder: { type: 'plain_text', text: clip(plain(b.label), LIMITS.buttonLabel), emoji: true },
+      options: b.options.slice(0, LIMITS.options).map((o) => ({
+        text: { type: 'plain_text', text: clip(plain(o.label), LIMITS.buttonLabel), emoji: true },
+        value: clip(o.value, LIMITS.optionValue),
+      })),
+    };
+  }
   return {
     type: 'button',
     action_id: b.actionId,

@@ -14,6 +14,7 @@ import { proposalMessage } from '../proposal-message.js';
 import type { ChatRefs } from '../refs.js';
 import type { ChatSink } from '../sink.js';
 import { renderSlack } from './blocks.js';
+import { registerIncidentActions } from './incident-actions.js';
 
 export interface SlackInteractionDeps {
   sink: ChatSink;
@@ -44,6 +45,7 @@ export const KNOWN_ACTION_IDS: ReadonlySet<string> = new Set([
   'incident.silence',
   'incident.rerun',
   'incident.resolve',
+  'incident.unsilence',
 ]);
 
 /** Modal callback IDs perfbot handles (none yet): any other view submission is simply closed. */
@@ -51,6 +53,7 @@ export const KNOWN_VIEW_CALLBACKS: ReadonlySet<string> = new Set<string>();
 
 export function registerSlackHandlers(app: App, deps: SlackInteractionDeps): void {
   registerEdgeHandlers(app, deps);
+  registerIncidentActions(app, deps);
   app.command('/perf', async ({ command, ack }) => {
     const invoker: Invoker = {
       kind: 'slack',
