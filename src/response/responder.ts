@@ -77,10 +77,14 @@ export class Responder {
    * The incident outbox's handler (consumer group "response"). Resolves once the diagnosis has
    * a slot: a storm waits in Redis, not in this process's memory.
    */
-  async handleIncidentEvent(event: Pick<IncidentEvent, 'type' | 'incidentId'>): Promise<void> {
-    if (event.type !== 'opened') return;
+  async handleIncidentEvent(event: Pick<IncidentEvent, 'type' | 'incidentId' | 'at'>): Promise<void> {
+    // `opened`: the first diagnosis. `rediagnose`: new alert names joined after the last one had
+    // settled (the incident script emits it once per change of the firing set).
+    if (event.type !== 'opened' && event.type !== 'rediagnose') return;
     const incident = await this.deps.incidents.get(event.incidentId);
     if (!incident?.playbookId) return;
+    // A re-diagnosis of what has resolved meanwhile would only propose what cannot be approved.
+    if (event.type === 'rediagnose' && incident.status === 'resolved') return;
     const playbook = this.deps.catalog.find(incident.playbookId);
     if (!playbook) {
       this.deps.log.warn(
@@ -90,23 +94,26 @@ export class Responder {
       return;
     }
     const diagnosisId = newDiagnosisId(this.deps.now());
-    if (!(await this.deps.diagnoses.claimIncident(incident.id, diagnosisId))) return;
+    // Once per incident (or per re-diagnosis event) across replicas and redeliveries.
+    const claim = event.type === 'opened' ? incident.id : `${incident.id}:rediagnose:${event.at}`;
+    if (!(await this.deps.diagnoses.claimIncident(claim, diagnosisId))) return;
     // An alert's label never aims the bot outside the playbook's namespaces: the refusal is
-    // audited and the playbook's own namespace is diagnosed instead (no call reaches the other).
+    // audited (when the incident opens) and the playbook's own namespace is diagnosed instead.
     let namespace = namespaceOf(incident);
     const bound = allowedNamespace(playbook, namespace);
     if (namespace !== undefined && !bound.ok) {
-      await this.audit({
-        actor: 'system',
-        event: 'namespace.refused',
-        incident: incident.id,
-        details: {
-          playbook: playbook.id,
-          namespace,
-          reason: bound.reason,
-          diagnosed: playbook.target.namespace,
-        },
-      });
+      if (event.type === 'opened')
+        await this.audit({
+          actor: 'system',
+          event: 'namespace.refused',
+          incident: incident.id,
+          details: {
+            playbook: playbook.id,
+            namespace,
+            reason: bound.reason,
+            diagnosed: playbook.target.namespace,
+          },
+        });
       namespace = undefined;
     }
     await this.limiter.acquire();

@@ -125,4 +125,59 @@ describe('response layer without any chat', () => {
     await Promise.allSettled(loops);
     await Promise.all(servers.map((s) => s.close()));
   });
+
+  it('diagnoses again when a new alert name joins after the diagnosis settled, once', async () => {
+    const { redis: probe, url, prefix: own } = testRedis();
+    probe.disconnect();
+    const clock = { t: Date.now() };
+    const app = await createApp({
+      config: loadConfig({ PLAYBOOKS_DIR: 'playbooks', PERFBOT_APPROVERS: 'U0BOB' }),
+      log: silentLogger,
+      redisUrl: url,
+      prefix: own,
+      now: () => new Date(clock.t),
+      backends: { ...ALL_BACKENDS, kubernetes: createKubernetesClient(k8s.kubeConfig()) },
+      checks: fakeChecks(lagging),
+      metrics: createMetrics({ defaultMetrics: false }),
+    });
+    apps.push(app);
+    services.push(startResponse(app, 'rediagnose-1'));
+    const server = await buildServer(app);
+    const post = (names: string[]) =>
+      server.inject({
+        method: 'POST',
+        url: '/alerts/alertmanager',
+        payload: alertmanagerPayload({
+          groupKey: '{}:{group="g-rediagnose"}',
+          status: 'firing',
+          alerts: names.map((alertname) => ({
+            alertname,
+            fingerprint: `fp-${alertname}`,
+            labels: { playbook: 'data-pipeline' },
+          })),
+        }),
+      });
+    const first = await post(['HighLatency']);
+    const incidentId = first.json<{ incidents: string[] }>().incidents[0] as string;
+    const done = async () =>
+      (await app.audit.readTrail({ incident: incidentId })).filter((e) => e.event === 'diagnosis.done');
+    await waitUntil(async () => (await done()).length === 1, 'the first diagnosis');
+    await app.response.idle();
+
+    // Past the playbook's settle time (2 min), a new firing alert name: diagnose again.
+    clock.t += 5 * 60_000;
+    expect((await post(['HighLatency', 'HighErrorRate'])).statusCode).toBe(202);
+    await waitUntil(async () => (await done()).length === 2, 'a second diagnosis');
+    // The same notification again (Alertmanager repeats it): nothing new, no third diagnosis.
+    clock.t += 60_000;
+    expect((await post(['HighLatency', 'HighErrorRate'])).statusCode).toBe(202);
+    await app.response.idle();
+    const trail = await app.audit.readTrail({ incident: incidentId });
+    expect(trail.filter((e) => e.event === 'incident.rediagnose')).toHaveLength(1);
+    expect(trail.filter((e) => e.event === 'diagnosis.started').map((e) => e.details.origin)).toEqual([
+      'incident',
+      'rerun',
+    ]);
+    await server.close();
+  });
 });
