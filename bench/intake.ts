@@ -12,6 +12,7 @@
 //                           [--sizes 1,20] [--only perfbot,alertmanager,bare]
 // Profile perfbot's intake (this process hosts perfbot; the load runs in a child):
 //   node --cpu-prof --cpu-prof-dir=/tmp/prof --import tsx bench/intake.ts --only perfbot
+// (--no-consumers measures the HTTP → Redis path alone, without the consumers of its events.)
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -37,6 +38,8 @@ const { values } = parseArgs({
     connections: { type: 'string', default: '32' },
     sizes: { type: 'string', default: '1,20' },
     only: { type: 'string', default: 'bare,alertmanager,perfbot' },
+    /** Diagnosis only: perfbot without its incident consumers (what the HTTP→Redis path costs alone). */
+    'no-consumers': { type: 'boolean', default: false },
   },
 });
 const TOKEN = 'bench-token';
@@ -120,7 +123,8 @@ async function storedKeys(redis: Redis): Promise<{ groups: Set<string>; alerts: 
       for (const [, fields] of (await pipeline.exec()) ?? []) {
         // :groups fields are incident keys (`alertmanager:<playbook>:<groupKey>`), :alerts fields
         // JSON-encoded fingerprints (src/incidents/script.ts).
-        for (const f of fields as string[]) into.add(suffix === ':groups' ? f.slice(f.indexOf('{}:')) : JSON.parse(f));
+        for (const f of fields as string[])
+          into.add(suffix === ':groups' ? f.slice(f.indexOf('{}:')) : JSON.parse(f));
       }
     } while (cursor !== '0');
   }
@@ -146,7 +150,7 @@ async function main(): Promise<void> {
   const log = createLogger({ level: 'warn', pretty: false });
   const config = loadConfig({ PERFBOT_WEBHOOK_TOKEN: TOKEN, LOG_LEVEL: 'warn', REDIS_URL: redisServer.url });
   const app = await createApp({ config, log, redisUrl: redisServer.url, prefix: PREFIX });
-  const response = startResponse(app);
+  const response = values['no-consumers'] ? undefined : startResponse(app);
   const http = await buildServer(app);
   const urls: Record<ServerName, string> = {
     perfbot: `${await http.listen({ port: 0, host: '127.0.0.1' })}/alerts/alertmanager`,
@@ -319,7 +323,7 @@ async function main(): Promise<void> {
   if (servers.includes('perfbot') && servers.length === 3) console.log(`goals: ${goals ? 'met' : 'NOT met'}`);
 
   await http.close();
-  await response.stop();
+  await response?.stop();
   await app.close();
   await am?.stop();
   bare.child.kill('SIGTERM');
