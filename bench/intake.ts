@@ -1,240 +1,334 @@
-// Alert intake throughput: perfbot's real server (buildServer, real playbooks, real Redis via
-// the Lua incident store) on loopback, loaded with Alertmanager v4 notifications (groups of
-// 1–20 alerts, new and repeated fingerprints) by keep-alive clients in a worker thread, next to
-// a bare node:http server that reads the body and answers 202, measured the same way in the
-// same run. Goal on the 2-core box: ≥ 5,000 alerts/s and ≥ 40% of the bare request rate, with
-// every alert accounted for in Redis afterwards.
+// Alert intake, side by side (issue 16): one load generator (autocannon in its own process,
+// bench/intake-load.ts, same settings for every server) against
+//   - a bare node:http server that reads the body and answers 202 (its own process),
+//   - the real Alertmanager (Debian prometheus-alertmanager) on POST /api/v2/alerts, the same
+//     alerts as its v2 JSON array (it dedupes and groups them in memory),
+//   - perfbot as `perfbot serve` runs it (createApp + startResponse: incident consumers, audit
+//     recorder, proposal retirer; no Slack) on /alerts/alertmanager, durable in a real Redis,
+// in alternating rounds (the order rotates each round), for 1-alert and for 20-alert requests.
+// Afterwards every group and alert perfbot answered 202 for must be in Redis.
 //
-//   npx tsx bench/intake.ts [--rounds 3] [--seconds 5] [--warmup 3] [--connections 32] [--only bare|perfbot]
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { cpus } from 'node:os';
-import { join } from 'node:path';
+//   npx tsx bench/intake.ts [--rounds 3] [--seconds 5] [--warmup 2] [--connections 32]
+//                           [--sizes 1,20] [--only perfbot,alertmanager,bare]
+// Profile perfbot's intake (this process hosts perfbot; the load runs in a child):
+//   node --cpu-prof --cpu-prof-dir=/tmp/prof --import tsx bench/intake.ts --only perfbot
+// (--no-consumers measures the HTTP → Redis path alone, without the consumers of its events.)
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { parseArgs } from 'node:util';
-import { Worker } from 'node:worker_threads';
+import { parseArgs, promisify } from 'node:util';
+import type { Redis } from 'ioredis';
+import { createApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
-import { IncidentStore } from '../src/incidents/store.js';
 import { createLogger } from '../src/log.js';
-import { createMetrics } from '../src/metrics.js';
-import { PlaybookCatalog } from '../src/playbooks/catalog.js';
-import { loadPlaybooksOrThrow } from '../src/playbooks/loader.js';
-import { createRedis } from '../src/redis/connect.js';
 import { startEmbeddedRedis } from '../src/redis/embedded.js';
 import { buildServer } from '../src/server.js';
-import type { ClientJob, ClientResult } from './intake-client.js';
+import { startResponse } from '../src/services.js';
+import { startAlertmanager } from '../test/support/alertmanager.js';
+import { hasBinary } from '../test/support/spawn-server.js';
+import type { LoadJob, LoadResult } from './intake-load.js';
+import { fingerprint, groupKey } from './intake-payloads.js';
 
 const { values } = parseArgs({
   options: {
     seconds: { type: 'string', default: '5' },
     rounds: { type: 'string', default: '3' },
-    warmup: { type: 'string', default: '3' },
+    warmup: { type: 'string', default: '2' },
     connections: { type: 'string', default: '32' },
-    /** Measure only one server (e.g. under --cpu-prof). */
-    only: { type: 'string' },
+    sizes: { type: 'string', default: '1,20' },
+    only: { type: 'string', default: 'bare,alertmanager,perfbot' },
+    /** Diagnosis only: perfbot without its incident consumers (what the HTTP→Redis path costs alone). */
+    'no-consumers': { type: 'boolean', default: false },
   },
 });
 const TOKEN = 'bench-token';
-const PREFIX = 'bench:';
+const PREFIX = 'perfbot:';
+const ROOT = new URL('..', import.meta.url).pathname;
+const SERVERS = ['bare', 'alertmanager', 'perfbot'] as const;
+type ServerName = (typeof SERVERS)[number];
+const LABEL: Record<ServerName, string> = {
+  bare: 'bare node:http (reads body, 202)',
+  alertmanager: 'Alertmanager /api/v2/alerts',
+  perfbot: 'perfbot /alerts/alertmanager',
+};
+const exec = promisify(execFile);
 
-function load(url: string, run: string, warmupMs = Number(values.warmup) * 1000): Promise<ClientResult> {
-  const job: ClientJob = {
-    url,
-    token: TOKEN,
-    connections: Number(values.connections),
-    warmupMs,
-    durationMs: Number(values.seconds) * 1000,
-    run,
-    seed: 42,
-  };
-  // The client is TypeScript too: the worker registers tsx's loader before importing it
-  // (on Node 20 a worker does not inherit the main thread's --import hooks).
-  const boot = `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))})
-    .then((tsx) => { tsx.register(); return import(${JSON.stringify(new URL('./intake-client.ts', import.meta.url).href)}); })`;
-  const worker = new Worker(boot, { eval: true, workerData: job });
-  return new Promise((resolve, reject) => {
-    worker.once('message', (r: ClientResult) => {
-      void worker.terminate();
-      resolve(r);
+/** CPU seconds (user + system) a process used so far, from /proc. */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** The bare server, in its own process like the other two. */
+async function startBare(): Promise<{ url: string; child: ChildProcess }> {
+  const code = `const s = require('node:http').createServer((req, res) => {
+      req.on('data', () => {});
+      req.on('end', () => { res.writeHead(202, { 'content-type': 'application/json' }); res.end('{"accepted":1,"incidents":[]}'); });
     });
-    worker.once('error', reject);
+    s.keepAliveTimeout = 60000;
+    s.listen(0, '127.0.0.1', () => console.log(s.address().port));`;
+  const child = spawn(process.execPath, ['-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = await new Promise<string>((resolve, reject) => {
+    child.stdout?.once('data', (d: Buffer) => resolve(d.toString().trim()));
+    child.once('exit', () => reject(new Error('bare server exited')));
+  });
+  return { url: `http://127.0.0.1:${port}`, child };
+}
+
+async function load(job: LoadJob): Promise<LoadResult> {
+  const { stdout } = await exec(
+    process.execPath,
+    ['--import', 'tsx', 'bench/intake-load.ts', JSON.stringify(job)],
+    {
+      cwd: ROOT,
+      maxBuffer: 64 * 1024 * 1024,
+    },
+  );
+  return JSON.parse(stdout) as LoadResult;
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
+};
+const fmt = (n: number, digits = 0) =>
+  n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+
+/** The incident-event consumers are done with everything written so far (lag and pending 0). */
+async function consumersIdle(redis: Redis): Promise<boolean> {
+  const groups = (await redis.call('XINFO', 'GROUPS', `${PREFIX}incident-events`)) as unknown[][];
+  return groups.every((g) => {
+    const info: Record<string, unknown> = {};
+    for (let i = 0; i + 1 < g.length; i += 2) info[String(g[i])] = g[i + 1];
+    return Number(info.pending) === 0 && Number(info.lag ?? 0) === 0;
   });
 }
 
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
-}
-
-function summarize(runs: ClientResult[]) {
-  const sorted = runs.flatMap((r) => r.latenciesMs).sort((a, b) => a - b);
-  const seconds = runs.reduce((t, r) => t + r.elapsedMs, 0) / 1000 || 1;
-  return {
-    rps: runs.reduce((n, r) => n + r.requests, 0) / seconds,
-    aps: runs.reduce((n, r) => n + r.alerts, 0) / seconds,
-    p50: percentile(sorted, 50),
-    p99: percentile(sorted, 99),
-    errors: runs.reduce((n, r) => n + r.errors, 0),
-  };
-}
-
-async function bare(): Promise<{ url: string; close(): Promise<void> }> {
-  const server = createServer((req, res) => {
-    // Read the whole body, as any webhook receiver must, then answer like perfbot does.
-    req.on('data', () => {});
-    req.on('end', () => {
-      res.writeHead(202, { 'content-type': 'application/json' });
-      res.end('{"accepted":1,"incidents":[]}');
-    });
-  });
-  server.keepAliveTimeout = 60_000;
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}/alerts/alertmanager`,
-    close: () => new Promise((r) => server.close(() => r())),
-  };
-}
-
-async function countStored(
-  redis: ReturnType<typeof createRedis>,
-): Promise<{ incidents: number; alerts: number; groups: number }> {
-  let incidents = 0;
-  let alerts = 0;
-  let groups = 0;
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${PREFIX}incident:*:alerts`, 'COUNT', 1000);
-    cursor = next;
-    incidents += keys.length;
-    const pipeline = redis.pipeline();
-    // Correlated groups share an incident; each group is recorded once on its incident.
-    for (const k of keys) pipeline.hlen(k).hlen(k.replace(/:alerts$/, ':groups'));
-    const counts = ((await pipeline.exec()) ?? []).map(([, n]) => n as number);
-    for (let i = 0; i < counts.length; i += 2) {
-      alerts += counts[i] ?? 0;
-      groups += counts[i + 1] ?? 0;
-    }
-  } while (cursor !== '0');
-  return { incidents, alerts, groups };
-}
-
-async function redisCpuSeconds(redis: ReturnType<typeof createRedis>): Promise<number> {
-  const info = await redis.info('cpu');
-  const field = (name: string) => Number(new RegExp(`${name}:([\\d.]+)`).exec(info)?.[1] ?? 0);
-  return field('used_cpu_user') + field('used_cpu_sys');
+/** Every group key and fingerprint stored on an incident. */
+async function storedKeys(redis: Redis): Promise<{ groups: Set<string>; alerts: Set<string> }> {
+  const groups = new Set<string>();
+  const alerts = new Set<string>();
+  for (const [suffix, into] of [
+    [':groups', groups],
+    [':alerts', alerts],
+  ] as const) {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${PREFIX}incident:*${suffix}`, 'COUNT', 1000);
+      cursor = next;
+      const pipeline = redis.pipeline();
+      for (const k of keys) pipeline.hkeys(k);
+      for (const [, fields] of (await pipeline.exec()) ?? []) {
+        // :groups fields are incident keys (`alertmanager:<playbook>:<groupKey>`), :alerts fields
+        // JSON-encoded fingerprints (src/incidents/script.ts).
+        for (const f of fields as string[])
+          into.add(suffix === ':groups' ? f.slice(f.indexOf('{}:')) : JSON.parse(f));
+      }
+    } while (cursor !== '0');
+  }
+  return { groups, alerts };
 }
 
 async function main(): Promise<void> {
-  const redisServer = await startEmbeddedRedis();
-  const redis = createRedis(redisServer.url);
-  await new Promise((r) => redis.once('ready', r));
-  const config = loadConfig({ PERFBOT_WEBHOOK_TOKEN: TOKEN, LOG_LEVEL: 'warn' });
-  const log = createLogger({ level: 'warn', pretty: false });
-  const catalog = new PlaybookCatalog(
-    await loadPlaybooksOrThrow(join(import.meta.dirname, '..', 'playbooks')),
-  );
-  const now = () => new Date();
-  const incidents = new IncidentStore({ redis, prefix: PREFIX, now, repeatWindowMs: 1000 });
-  const app = await buildServer({
-    config,
-    log,
-    redis,
-    catalog,
-    metrics: createMetrics(),
-    now,
-    incidents,
-  });
-  const perfbotUrl = `${await app.listen({ port: 0, host: '127.0.0.1' })}/alerts/alertmanager`;
-  const baseline = await bare();
-
+  const only = new Set(values.only.split(','));
+  const servers = SERVERS.filter((s) => only.has(s));
+  if (only.has('alertmanager') && !hasBinary('prometheus-alertmanager')) {
+    console.log(
+      'prometheus-alertmanager is not installed (Debian: apt-get install prometheus-alertmanager); measuring without it',
+    );
+    servers.splice(servers.indexOf('alertmanager'), 1);
+  }
+  const sizes = values.sizes.split(',').map(Number);
   const rounds = Number(values.rounds);
-  console.log(
-    `perfbot intake benchmark — node ${process.version}, ${cpus().length} CPUs, ${values.connections} keep-alive connections, ` +
-      `${rounds} rounds of ${values.seconds}s per server, alternating (after ${values.warmup}s warm-up each)`,
-  );
-  console.log(
-    'payloads: Alertmanager v4, groups of 1–20 alerts, 50% new groups, 50% repeats (later ones resolve)\n',
-  );
+  const seconds = Number(values.seconds);
+  const connections = Number(values.connections);
 
-  // Alternating rounds: load from other processes on the machine hits both servers alike.
-  const bareRuns: ClientResult[] = [];
-  const perfbotRuns: ClientResult[] = [];
-  // Busy time of the server's event loop per request (from event-loop utilization): what one
-  // request costs the server thread, comparable between the two servers.
-  const busy = { bare: 0, perfbot: 0 };
-  const measured = async (server: 'bare' | 'perfbot', url: string, run: string, warm: number | undefined) => {
-    const elu0 = performance.eventLoopUtilization();
-    const result = await load(url, run, warm);
-    const elu = performance.eventLoopUtilization(elu0);
-    const total = Object.values(result.statuses).reduce((a, c) => a + c, 0);
-    busy[server] += elu.active / total / rounds;
-    return result;
+  // perfbot as `perfbot serve` assembles it (commands/serve.ts), without a chat surface.
+  const redisServer = await startEmbeddedRedis();
+  const log = createLogger({ level: 'warn', pretty: false });
+  const config = loadConfig({ PERFBOT_WEBHOOK_TOKEN: TOKEN, LOG_LEVEL: 'warn', REDIS_URL: redisServer.url });
+  const app = await createApp({ config, log, redisUrl: redisServer.url, prefix: PREFIX });
+  const response = values['no-consumers'] ? undefined : startResponse(app);
+  const http = await buildServer(app);
+  const urls: Record<ServerName, string> = {
+    perfbot: `${await http.listen({ port: 0, host: '127.0.0.1' })}/alerts/alertmanager`,
+    bare: '',
+    alertmanager: '',
   };
+  const bare = await startBare();
+  urls.bare = `${bare.url}/alerts/alertmanager`;
+  // Alertmanager's notifications (a handful: it groups by alertname) go to the bare server.
+  const am = servers.includes('alertmanager')
+    ? await startAlertmanager({ webhookUrl: `${bare.url}/sink`, groupWait: '1s', groupInterval: '5s' })
+    : undefined;
+  if (am) urls.alertmanager = `${am.url}/api/v2/alerts`;
+  const pids: Record<ServerName, number> = {
+    perfbot: process.pid,
+    bare: bare.child.pid ?? 0,
+    alertmanager: am?.pid ?? 0,
+  };
+
+  console.log(
+    `intake benchmark — node ${process.version}, ${cpus().length} CPUs (load average ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')} at start), ` +
+      `autocannon, ${connections} connections, ${rounds} rounds of ${seconds}s per server and size, alternating (after a ${values.warmup}s warm-up each)`,
+  );
+  console.log(
+    'alerts: one group per request, half new groups, half repeats (the 2nd still firing, later ones resolving)\n',
+  );
+
+  const t = { startsAt: new Date(Date.now() - 60_000).toISOString(), endsAt: new Date().toISOString() };
+  const results = new Map<string, LoadResult[]>();
+  const cpu = new Map<string, number>();
+  const perfbotRuns: { run: string; result: LoadResult; size: number }[] = [];
   let redisCpu = 0;
+  let catchUp = 0;
+  const measure = async (server: ServerName, size: number, run: string, secs: number, keep: boolean) => {
+    const c0 = server === 'perfbot' ? process.cpuUsage() : undefined;
+    const cpu0 = server === 'perfbot' ? 0 : cpuSeconds(pids[server]);
+    const r0 = Number(
+      (await app.redis.info('cpu'))
+        .match(/used_cpu_(?:user|sys):([\d.]+)/g)
+        ?.reduce((a, m) => a + Number(m.split(':')[1]), 0),
+    );
+    const result = await load({
+      url: urls[server],
+      target: server === 'alertmanager' ? 'alertmanager-v2' : 'webhook',
+      size,
+      run,
+      connections,
+      seconds: secs,
+      token: TOKEN,
+      seed: 42,
+      ...t,
+    });
+    if (server === 'perfbot') {
+      perfbotRuns.push({ run, result, size });
+      const r1 = Number(
+        (await app.redis.info('cpu'))
+          .match(/used_cpu_(?:user|sys):([\d.]+)/g)
+          ?.reduce((a, m) => a + Number(m.split(':')[1]), 0),
+      );
+      // Let the consumers finish what this round wrote before another server is measured.
+      const waited = performance.now();
+      while (!(await consumersIdle(app.redis)) && performance.now() - waited < 60_000)
+        await new Promise((r) => setTimeout(r, 50));
+      if (keep) {
+        redisCpu += r1 - r0;
+        catchUp = Math.max(catchUp, performance.now() - waited);
+      }
+    }
+    if (!keep) return;
+    const used = c0
+      ? (process.cpuUsage(c0).user + process.cpuUsage(c0).system) / 1e6
+      : cpuSeconds(pids[server]) - cpu0;
+    const key = `${server}/${size}`;
+    results.set(key, [...(results.get(key) ?? []), result]);
+    cpu.set(key, (cpu.get(key) ?? 0) + used / Math.max(1, result.requests));
+  };
+
+  for (const size of sizes)
+    for (const s of servers) await measure(s, size, `w${size}${s[0]}`, Number(values.warmup), false);
   for (let r = 0; r < rounds; r++) {
-    const warm = r === 0 ? undefined : 0;
-    if (values.only !== 'perfbot') bareRuns.push(await measured('bare', baseline.url, `bare${r}`, warm));
-    if (values.only === 'bare') continue;
-    const cpu0 = await redisCpuSeconds(redis);
-    perfbotRuns.push(await measured('perfbot', perfbotUrl, `perfbot${r}`, warm));
-    redisCpu += (await redisCpuSeconds(redis)) - cpu0;
+    for (const size of sizes) {
+      const order = servers.map((_, i) => servers[(i + r) % servers.length] as ServerName);
+      for (const s of order) await measure(s, size, `r${r}s${size}${s[0]}`, seconds, true);
+    }
   }
-  await baseline.close();
 
-  const b = summarize(bareRuns);
-  const p = summarize(perfbotRuns);
-  const row = (name: string, s: ReturnType<typeof summarize>) =>
-    `${name.padEnd(16)}${s.rps.toFixed(0).padStart(12)}${s.aps.toFixed(0).padStart(12)}${s.p50.toFixed(2).padStart(10)}${s.p99.toFixed(2).padStart(10)}${String(s.errors).padStart(8)}`;
-  console.log(
-    `${'server'.padEnd(16)}${'requests/s'.padStart(12)}${'alerts/s'.padStart(12)}${'p50 ms'.padStart(10)}${'p99 ms'.padStart(10)}${'errors'.padStart(8)}`,
-  );
-  if (bareRuns.length > 0) console.log(row('bare node:http', b));
-  if (perfbotRuns.length > 0) console.log(row('perfbot', p));
-  if (values.only) {
-    // One server only (profiling): no comparison to make.
-    await app.close();
-    redis.disconnect();
-    await redisServer.stop();
-    return;
+  const stats = (server: ServerName, size: number) => {
+    const runs = results.get(`${server}/${size}`) ?? [];
+    return {
+      rps: median(runs.map((x) => x.ok / x.seconds)),
+      aps: median(runs.map((x) => (x.ok * size) / x.seconds)),
+      perRound: runs.map((x) => (x.ok * size) / x.seconds),
+      p50: median(runs.map((x) => x.p50)),
+      p99: median(runs.map((x) => x.p99)),
+      worstP99: Math.max(...runs.map((x) => x.p99)),
+      failed: runs.reduce((n, x) => n + x.requests - x.ok + x.errors + x.timeouts, 0),
+      cpuUs: ((cpu.get(`${server}/${size}`) ?? 0) / runs.length) * 1e6,
+    };
+  };
+  let goals = true;
+  for (const size of sizes) {
+    console.log(
+      `\n${size} alert${size === 1 ? '' : 's'} per request (median of ${rounds} rounds; p99 worst round in brackets)`,
+    );
+    console.log('| server | req/s | alerts/s | p50 / p99 ms | not 2xx | server CPU per request |');
+    console.log('|---|---|---|---|---|---|');
+    for (const s of servers) {
+      const x = stats(s, size);
+      console.log(
+        `| ${LABEL[s]} | ${fmt(x.rps)} | ${fmt(x.aps)} | ${fmt(x.p50, 1)} / ${fmt(x.p99, 1)} (${fmt(x.worstP99)}) | ${x.failed} | ${fmt(x.cpuUs)} µs |`,
+      );
+    }
+    if (!servers.includes('perfbot')) continue;
+    const p = stats('perfbot', size);
+    const ratio = (other: ServerName) => {
+      const o = stats(other, size);
+      const perRound = p.perRound
+        .map((v, i) => `${fmt((v / (o.perRound[i] ?? Number.NaN)) * 100)}%`)
+        .join(', ');
+      return { median: p.aps / o.aps, text: `${fmt((p.aps / o.aps) * 100, 1)}% (rounds: ${perRound})` };
+    };
+    if (servers.includes('alertmanager')) {
+      const r = ratio('alertmanager');
+      goals &&= r.median >= 1;
+      console.log(
+        `perfbot / Alertmanager alerts/s: ${r.text} — goal ≥ 100%: ${r.median >= 1 ? 'met' : 'NOT met'}`,
+      );
+    }
+    if (servers.includes('bare')) {
+      const r = ratio('bare');
+      goals &&= r.median >= 0.4;
+      console.log(`perfbot / bare alerts/s: ${r.text} — goal ≥ 40%: ${r.median >= 0.4 ? 'met' : 'NOT met'}`);
+    }
   }
-  const ratio = p.rps / b.rps;
-  const perRound = perfbotRuns.map((run, i) => {
-    const bareRun = bareRuns[i];
-    return bareRun
-      ? ((run.requests / run.elapsedMs / (bareRun.requests / bareRun.elapsedMs)) * 100).toFixed(0)
-      : '-';
-  });
-  console.log(
-    `\nratio perfbot / bare requests/s: ${(ratio * 100).toFixed(1)}% (per round: ${perRound.join('%, ')}%)`,
-  );
 
-  const requests = perfbotRuns.reduce(
-    (n, run) => n + Object.values(run.statuses).reduce((a, c) => a + c, 0),
-    0,
-  );
+  let lost = 0;
+  if (servers.includes('perfbot')) {
+    const measured = perfbotRuns
+      .filter((x) => !x.run.startsWith('w'))
+      .reduce((n, x) => n + x.result.requests, 0);
+    console.log(
+      `\nperfbot: redis-server ${fmt((redisCpu * 1e6) / Math.max(1, measured))} µs CPU per request; ` +
+        `incident consumers caught up at most ${fmt(catchUp / 1000, 1)} s after a round`,
+    );
+    const stored = await storedKeys(app.redis);
+    let groups = 0;
+    let alerts = 0;
+    for (const { run, result, size } of perfbotRuns) {
+      for (const g of result.acked) {
+        groups++;
+        if (!stored.groups.has(groupKey(run, g))) lost++;
+        for (let i = 0; i < size; i++) {
+          alerts++;
+          if (!stored.alerts.has(fingerprint(run, g, i))) lost++;
+        }
+      }
+    }
+    console.log(
+      `Redis holds ${fmt(stored.groups.size)} groups, ${fmt(stored.alerts.size)} alerts; of the ${fmt(groups)} groups (${fmt(alerts)} alerts) ` +
+        `answered 202, ${lost === 0 ? 'none lost' : `${lost} MISSING`}`,
+    );
+  }
   console.log(
-    `server thread busy per request: bare ${(busy.bare * 1000).toFixed(0)} µs, perfbot ${(busy.perfbot * 1000).toFixed(0)} µs; ` +
-      `redis-server ${((redisCpu * 1e6) / requests).toFixed(0)} µs CPU per perfbot request`,
+    `load average at the end: ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
   );
-  const stored = await countStored(redis);
-  const sent = perfbotRuns.reduce(
-    (n, run) => ({ groups: n.groups + run.groups, alerts: n.alerts + run.groupAlerts }),
-    { groups: 0, alerts: 0 },
-  );
-  const all202 = perfbotRuns.every((run) => Object.keys(run.statuses).every((s) => s === '202'));
-  const intact = stored.groups === sent.groups && stored.alerts === sent.alerts;
-  console.log(
-    `Redis: ${stored.incidents} incidents of ${stored.groups} groups, ${stored.alerts} alerts; sent ${sent.groups} groups, ${sent.alerts} distinct ` +
-      `alerts in ${requests} requests (${all202 ? 'all 202' : 'NOT all 202'}) → ${intact && all202 ? 'none lost' : 'MISMATCH'}`,
-  );
-  console.log(
-    `goals: alerts/s ≥ 5000: ${p.aps >= 5000 ? 'met' : 'NOT met'}; ≥ 40% of bare requests/s: ${ratio >= 0.4 ? 'met' : 'NOT met'}`,
-  );
+  if (servers.includes('perfbot') && servers.length === 3) console.log(`goals: ${goals ? 'met' : 'NOT met'}`);
 
+  await http.close();
+  await response?.stop();
   await app.close();
-  redis.disconnect();
+  await am?.stop();
+  bare.child.kill('SIGTERM');
   await redisServer.stop();
-  if (!(intact && all202)) process.exitCode = 1;
+  if (lost > 0) process.exitCode = 1;
 }
 
 main().catch((err: unknown) => {

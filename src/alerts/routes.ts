@@ -2,7 +2,7 @@
 // Errors per DESIGN.md: 400 {error, field}, 401, 403 (SNS topic not allowed), 413, 415, 503.
 // Each source lives in its own Fastify context so content types differ per route: JSON for
 // Alertmanager and Azure, `text/plain` carrying JSON for SNS, anything else 415.
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../config.js';
 import { InvalidInputError, PerfbotError, StoreUnavailableError, UnauthorizedError } from '../errors.js';
 import type { IncidentStore } from '../incidents/store.js';
@@ -53,6 +53,7 @@ export async function registerAlertRoutes(app: FastifyInstance, deps: AlertRoute
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser('application/json', { parseAs: 'string' }, parseJsonBody);
     scope.setErrorHandler(errorHandler(deps));
+    scope.setChildLoggerFactory(sharedLogger);
     // Callback style: no promise per request on the hot path.
     scope.addHook('onRequest', (req, _reply, done) => {
       try {
@@ -77,6 +78,7 @@ export async function registerAlertRoutes(app: FastifyInstance, deps: AlertRoute
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser(['text/plain', 'application/json'], { parseAs: 'string' }, parseJsonBody);
     scope.setErrorHandler(errorHandler(deps));
+    scope.setChildLoggerFactory(sharedLogger);
     scope.post('/alerts/cloudwatch', { config: { alertSource: 'cloudwatch' } }, (req, reply) =>
       handleSns(req, reply, {
         verifier,
@@ -89,6 +91,13 @@ export async function registerAlertRoutes(app: FastifyInstance, deps: AlertRoute
     );
   });
 }
+
+/**
+ * The webhook routes log through deps.log with their own context (source, incident), never
+ * through req.log: a pino child per request (Fastify's default, for the request id) would only
+ * cost time on the hot path.
+ */
+const sharedLogger = (logger: FastifyBaseLogger): FastifyBaseLogger => logger;
 
 function parseJsonBody(
   _req: FastifyRequest,

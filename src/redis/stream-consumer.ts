@@ -40,18 +40,29 @@ export async function consumeStream<T>(options: StreamConsumerOptions<T>): Promi
   const stop = () => conn.disconnect();
   signal.addEventListener('abort', stop, { once: true });
 
+  // One XACK per read batch, not per entry (a round trip each, and the outbox carries several
+  // events per webhook request): the entries handled so far are acknowledged together, also
+  // when a handler throws, so only the failing entry and those after it stay pending. A replica
+  // that dies mid-batch leaves the handled ones pending too; they are handed out again, which
+  // handlers tolerate (idempotent by stream id).
   const handle = async (entries: Entry[]) => {
-    for (const [id, fields] of entries) {
-      if (signal.aborted) return;
-      const json = fields ? fieldValue(fields, 'event') : undefined;
-      let event: T | undefined;
-      try {
-        event = json === undefined ? undefined : options.parse(id, json);
-      } catch (err) {
-        options.log?.error({ err, streamId: id, stream: options.what }, 'unreadable stream entry skipped');
+    const done: string[] = [];
+    try {
+      for (const [id, fields] of entries) {
+        if (signal.aborted) return;
+        const json = fields ? fieldValue(fields, 'event') : undefined;
+        let event: T | undefined;
+        try {
+          event = json === undefined ? undefined : options.parse(id, json);
+        } catch (err) {
+          options.log?.error({ err, streamId: id, stream: options.what }, 'unreadable stream entry skipped');
+        }
+        if (event !== undefined) await options.handler(event); // a throw leaves it pending
+        done.push(id);
       }
-      if (event !== undefined) await options.handler(event); // a throw leaves it pending
-      await conn.xack(key, group, id);
+    } finally {
+      // After an abort the connection is gone: what was not acknowledged is simply handed out again.
+      if (done.length > 0 && !signal.aborted) await conn.xack(key, group, ...done);
     }
   };
 
