@@ -56,8 +56,8 @@ export interface Item {
   detail?: Text | undefined;
 }
 
-/** Only the two remediation buttons exist; their value is the proposal ID, nothing else. */
-export type ActionId = 'remediation.approve' | 'remediation.deny';
+/** The remediation buttons; their value is the proposal ID, nothing else. */
+export type ActionId = 'remediation.approve' | 'remediation.deny' | 'remediation.revert';
 
 export interface Button {
   actionId: ActionId;
