@@ -3,7 +3,9 @@
 // Approve / Deny buttons, which carry the proposal ID and nothing else. The same function
 // renders every later state (approved by whom, denied, expired, done), so an update is a
 // re-render of the stored proposal. A proposal blocked by a guardrail is drawn with its
-// reasons and never with buttons; a fix that ran offers Revert (or says it has no undo).
+// reasons and never with buttons. The Revert button of a fix that ran is drawn here
+// (undoParts) and posted with the fix's "Done" reply (remediation-feed.ts), which is redrawn
+// without it once the revert has run.
 import type { Proposal } from '../remediation/proposal.js';
 import {
   type ChatMessage,
@@ -62,7 +64,6 @@ export function proposalMessage(p: Proposal, now: Date): ChatMessage {
   if (p.error) parts.push(text(`Error: ${p.error}`, 'error'));
   if (p.verification)
     parts.push(text(`Verification: ${p.verification.summary}`, p.verification.passed ? 'ok' : 'warn'));
-  if (p.status === 'succeeded') parts.push(...undoParts(p));
   if (p.status === 'pending' && !expired) {
     parts.push({
       kind: 'actions',
