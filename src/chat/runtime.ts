@@ -145,6 +145,7 @@ export async function createChat(app: App, o: ChatOptions): Promise<ChatRuntime>
       commandContext,
       dispatch: o.dispatch,
       decide: (input) => app.remediation.decide(input),
+      getProposal,
       audit: app.audit as AuditSink,
       log,
       now: app.now,

@@ -7,12 +7,14 @@ import type { AuditSink } from '../../audit/types.js';
 import { errorMessage } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import type { DecideInput, DecideOutcome, Decision } from '../../remediation/decide.js';
+import type { Proposal } from '../../remediation/proposal.js';
 import type { CommandContext, CommandReply, Invoker } from '../command.js';
 import { message, text } from '../message.js';
 import { proposalMessage } from '../proposal-message.js';
 import type { ChatRefs } from '../refs.js';
 import type { ChatSink } from '../sink.js';
 import { renderSlack } from './blocks.js';
+import { registerRevertAction } from './revert-action.js';
 
 export interface SlackInteractionDeps {
   sink: ChatSink;
@@ -21,6 +23,8 @@ export interface SlackInteractionDeps {
   /** The /perf dispatcher (commands/index.ts), injected: src/ never imports commands/. */
   dispatch: (text: string, ctx: CommandContext) => Promise<CommandReply>;
   decide?: ((input: DecideInput) => Promise<DecideOutcome>) | undefined;
+  /** The stored proposal (the Revert button reads the fix it reverts). */
+  getProposal?: ((id: string) => Promise<Proposal | undefined>) | undefined;
   audit?: AuditSink | undefined;
   log: Logger;
   now: () => Date;
@@ -50,6 +54,7 @@ export const KNOWN_VIEW_CALLBACKS: ReadonlySet<string> = new Set<string>();
 
 export function registerSlackHandlers(app: App, deps: SlackInteractionDeps): void {
   registerEdgeHandlers(app, deps);
+  registerRevertAction(app, deps);
   app.command('/perf', async ({ command, ack }) => {
     const invoker: Invoker = {
       kind: 'slack',
