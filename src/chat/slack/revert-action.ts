@@ -5,13 +5,17 @@
 // told ephemerally what happened, or why not (no undo for this action, the object changed
 // since, nothing left to revert). Renders only: the revert itself is the remediation layer's.
 import type { App } from '@slack/bolt';
+import type { AuditSink } from '../../audit/types.js';
 import { errorMessage } from '../../errors.js';
+import type { Logger } from '../../log.js';
 import type { Proposal } from '../../remediation/proposal.js';
 import { isProposalId } from '../../remediation/proposal.js';
 import type { RevertOutcome } from '../../remediation/revert.js';
+import type { CommandContext, Invoker } from '../command.js';
 import { type ChatMessage, message, text } from '../message.js';
 import { proposalMessage } from '../proposal-message.js';
-import type { SlackInteractionDeps } from './interactions.js';
+import type { ChatRefs } from '../refs.js';
+import type { ChatSink } from '../sink.js';
 
 export const REVERT_ACTION_ID = 'remediation.revert';
 
@@ -25,9 +29,18 @@ export interface RevertClick {
   threadTs: string;
 }
 
-type Deps = Pick<SlackInteractionDeps, 'sink' | 'refs' | 'commandContext' | 'audit' | 'log' | 'now'> & {
+/** What SlackInteractionDeps (interactions.ts) provides. */
+export interface RevertActionDeps {
+  sink: ChatSink;
+  refs: ChatRefs;
+  /** Gives the revert starter (`/perf undo`'s), the access gate and the playbook catalog. */
+  commandContext: (invoker: Invoker) => CommandContext;
   getProposal?: ((id: string) => Promise<Proposal | undefined>) | undefined;
-};
+  audit?: AuditSink | undefined;
+  log: Logger;
+  now: () => Date;
+}
+type Deps = RevertActionDeps;
 
 export function registerRevertAction(app: App, deps: Deps): void {
   app.action({ type: 'block_actions', action_id: REVERT_ACTION_ID }, async ({ ack, body, action }) => {
