@@ -17,6 +17,7 @@ import type { ChatSink } from './sink.js';
 import type { SlackRuntime, SlackRuntimeTuning } from './slack/runtime.js';
 import { subscribe } from './subscribe.js';
 import { TerminalSink, type TerminalSinkOptions } from './terminal-sink.js';
+import { TimelineUploads } from './timeline-upload.js';
 
 export const TERMINAL_CHANNEL = 'terminal';
 
@@ -89,6 +90,15 @@ export async function createChat(app: App, o: ChatOptions): Promise<ChatRuntime>
     log,
     now: app.now,
     rootLeaseMs: o.rootLeaseMs,
+  });
+  // On resolve, the thread gets the post-incident timeline as a Markdown file.
+  const timelines = new TimelineUploads({
+    sink,
+    refs,
+    incidents: app.incidents,
+    trail: app.audit,
+    log,
+    now: app.now,
   });
   const getProposal = (id: string) => app.remediation.getProposal(id);
   const feed = new DiagnosisFeed({
@@ -184,6 +194,7 @@ export async function createChat(app: App, o: ChatOptions): Promise<ChatRuntime>
             claimIdleMs: 10_000,
             onIncident: async (e) => {
               await threads.accept(e);
+              timelines.handle(e);
               // A storm waits in the stream, not in memory, while Slack works through the backlog.
               await slack?.sink.room();
             },
@@ -196,6 +207,7 @@ export async function createChat(app: App, o: ChatOptions): Promise<ChatRuntime>
     idle: async () => {
       await threads.idle();
       await feed.idle();
+      await timelines.idle();
       await threads.idle();
     },
     stop: async () => {
@@ -206,6 +218,7 @@ export async function createChat(app: App, o: ChatOptions): Promise<ChatRuntime>
       await Promise.all([Promise.allSettled(loops), slack?.stop()]);
       await threads.idle();
       await feed.idle();
+      await timelines.idle();
     },
   };
 }
