@@ -77,13 +77,11 @@ export class TerminalSink implements ChatSink {
 
   async upload(channel: string, threadTs: string, file: ChartFile): Promise<void> {
     const meta = this.meta(channel, threadTs);
-    // Charts are PNGs; the other file is the post-incident draft (Markdown), which can be read here.
+    // Charts are PNGs; the other file is the post-incident draft (Markdown, `perfbot timeline`).
     const chart = file.filename.endsWith('.png');
     if (!this.options.chartDir) {
       this.print(
-        chart
-          ? `chart "${file.title}" (${file.data.length} bytes PNG)`
-          : `── ${file.title} ──\n${file.data.toString('utf8')}`,
+        `${chart ? 'chart' : 'file'} "${file.title}" (${file.data.length} bytes ${chart ? 'PNG' : 'Markdown'})`,
         meta,
       );
       return;

@@ -211,7 +211,7 @@ describe('the timeline on resolve', () => {
     expect(w.uploads).toHaveLength(0);
   });
 
-  it('the terminal prints the Markdown, or writes it and prints the path', async () => {
+  it('the terminal writes the Markdown file and prints its path (or names it, without a folder)', async () => {
     const file: ChartFile = {
       filename: 'post-incident-inc-1.md',
       title: 'Post-incident review (draft): Lag',
@@ -220,9 +220,7 @@ describe('the timeline on resolve', () => {
     };
     const printed: string[] = [];
     await new TerminalSink({ write: (t) => printed.push(t) }).upload('terminal', '1.000001', file);
-    expect(printed).toEqual([
-      '── Post-incident review (draft): Lag ──\n# Post-incident review (draft): Lag\n',
-    ]);
+    expect(printed).toEqual(['file "Post-incident review (draft): Lag" (36 bytes Markdown)']);
     const dir = mkdtempSync(join(tmpdir(), 'perfbot-timeline-file-'));
     const written: string[] = [];
     await new TerminalSink({ write: (t) => written.push(t), chartDir: dir }).upload(
