@@ -218,7 +218,7 @@ export async function createChat(app: App, o: ChatOptions): Promise<ChatRuntime>
       await Promise.all([Promise.allSettled(loops), slack?.stop()]);
       await threads.idle();
       await feed.idle();
-      await timelines.idle();
+      await timelines.stop();
     },
   };
 }

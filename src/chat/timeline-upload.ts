@@ -31,8 +31,16 @@ type ResolvedEvent = Pick<IncidentEvent, 'type' | 'incidentId' | 'streamId'>;
 
 export class TimelineUploads {
   private readonly running = new Set<Promise<void>>();
+  /** Set by stop(): waits end at once, so a shutdown is not held up to 30 s by a resolution. */
+  private stopped = false;
 
   constructor(private readonly deps: TimelineUploadDeps) {}
+
+  /** Ends the waits (what has not started uploading is given up, and logged) and waits for the rest. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.idle();
+  }
 
   /** Accepts an incident event and returns at once; only `resolved` does anything. */
   handle(event: ResolvedEvent): void {
@@ -58,6 +66,10 @@ export class TimelineUploads {
       return;
     }
     const recorded = await this.resolutionRecorded(event);
+    if (this.stopped) {
+      deps.log.warn({ incident: id }, 'stopping: timeline not attached to the thread');
+      return;
+    }
     if (!recorded)
       deps.log.warn({ incident: id }, 'resolution not in the audit trail yet: timeline attached without it');
     const timeline = await readTimeline(deps.trail, id, deps.now);
@@ -77,7 +89,7 @@ export class TimelineUploads {
       const last = await this.deps.trail.readTrail({ incident: event.incidentId, limit: 50 });
       if (last.some((e) => e.event === 'incident.resolved' && e.details.event === event.streamId))
         return true;
-      if (Date.now() >= deadline) return false;
+      if (Date.now() >= deadline || this.stopped) return false;
       await sleep(this.deps.pollMs ?? 250);
     }
   }
@@ -87,7 +99,7 @@ export class TimelineUploads {
     for (;;) {
       const incident = await this.deps.incidents.get(id);
       if (!incident || incident.thread) return incident?.thread;
-      if (Date.now() >= deadline) return undefined;
+      if (Date.now() >= deadline || this.stopped) return undefined;
       await sleep(this.deps.pollMs ?? 250);
     }
   }

@@ -203,6 +203,14 @@ describe('the timeline on resolve', () => {
     expect(u?.file.data.toString('utf8')).toContain('Incident resolved');
   });
 
+  it('stop() ends the wait for the resolution: nothing attached, nothing held up', async () => {
+    const w = world();
+    w.timelines.handle({ type: 'resolved', incidentId: 'inc-1', streamId: '9-0' });
+    await new Promise((r) => setTimeout(r, 20));
+    await w.timelines.stop(); // recordWaitMs is 2 s: returning means the wait was ended
+    expect(w.uploads).toHaveLength(0);
+  });
+
   it('attaches nothing to an incident without a thread', async () => {
     const w = world(false);
     w.entries.push(entry('incident.resolved', { event: '9-0' }));
