@@ -13,6 +13,7 @@ import { DiagnosisFeed } from './diagnosis-feed.js';
 import { IncidentThreads } from './incident-threads.js';
 import { ChatRefs } from './refs.js';
 import { handleRemediationEvent } from './remediation-feed.js';
+import { threadedReverts } from './revert-thread.js';
 import type { ChatSink } from './sink.js';
 import type { SlackRuntime, SlackRuntimeTuning } from './slack/runtime.js';
 import { subscribe } from './subscribe.js';
@@ -139,7 +140,12 @@ export async function createChat(app: App, o: ChatOptions): Promise<ChatRuntime>
     }),
     access: app.access,
     timeline: auditTimelineSource(app.audit, app.now),
-    revert: app.remediation,
+    // `/perf undo` and the Revert button: the revert proposal is posted in the fix's thread.
+    revert: threadedReverts(
+      { sink, refs, getProposal, log, now: app.now },
+      app.remediation,
+      invoker.kind === 'slack' ? { channel: invoker.channelId, threadTs: invoker.threadTs } : undefined,
+    ),
   });
 
   if (slack) {

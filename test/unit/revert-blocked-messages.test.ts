@@ -7,16 +7,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { AuditEntry, VerifyResult } from '../../src/audit/types.js';
-import { plainText } from '../../src/chat/message.js';
+import { type ChatMessage, plainText } from '../../src/chat/message.js';
 import { renderPlain } from '../../src/chat/plain.js';
 import { proposalMessage, undoParts } from '../../src/chat/proposal-message.js';
 import { doneMessage, threadReply } from '../../src/chat/remediation-feed.js';
+import { threadedReverts } from '../../src/chat/revert-thread.js';
 import type { ChartFile, ChatSink } from '../../src/chat/sink.js';
 import { renderSlack } from '../../src/chat/slack/blocks.js';
 import { TerminalSink } from '../../src/chat/terminal-sink.js';
 import { TimelineUploads } from '../../src/chat/timeline-upload.js';
 import { silentLogger } from '../../src/log.js';
 import type { Proposal } from '../../src/remediation/proposal.js';
+import type { RevertOutcome } from '../../src/remediation/revert.js';
 import { describeEntry } from '../../src/timeline/describe.js';
 
 const now = new Date('2026-01-01T12:10:00.000Z');
@@ -254,5 +256,82 @@ describe('the timeline on resolve', () => {
         ctx,
       ),
     ).toEqual({ phase: 'recovery', text: 'Revert pressed by U0CAROL on prop-0123456789ab' });
+  });
+});
+
+describe('revert proposals in the thread (Revert button and /perf undo)', () => {
+  function world(fixRef?: { channel: string; ts: string; threadTs: string }) {
+    const posts: { channel: string; threadTs: string | undefined; text: string }[] = [];
+    const saved = new Map<string, unknown>();
+    const claimed = new Set<string>();
+    const revert = proposal({
+      id: 'prop-bbbbbbbbbbbb',
+      revertOf: 'prop-0123456789ab',
+      title: 'Revert: Scale',
+    });
+    let status: 'created' | 'exists' | 'refused' = 'created';
+    const deps = {
+      sink: {
+        post: async (channel: string, threadTs: string | undefined, render: () => Promise<ChatMessage>) => {
+          posts.push({ channel, threadTs, text: plainText((await render()).summary) });
+          return { channel, ts: `9.00000${posts.length}` };
+        },
+      } as unknown as ChatSink,
+      refs: {
+        once: async (id: string) => !claimed.has(id) && !!claimed.add(id),
+        proposalMessage: async (id: string) => (id === 'prop-0123456789ab' ? fixRef : undefined),
+        setProposalMessage: async (id: string, ref: unknown) => void saved.set(id, ref),
+      },
+      getProposal: async () => revert,
+      log: silentLogger,
+      now: () => now,
+    };
+    const starter = {
+      proposeRevert: async (): Promise<RevertOutcome> =>
+        status === 'refused'
+          ? { status, reason: 'has 6 replicas now' }
+          : { status, proposal: revert, of: proposal({ status: 'succeeded' }) },
+    };
+    const set = (s: typeof status) => {
+      status = s;
+    };
+    return { deps, starter, posts, saved, set };
+  }
+  const input = { proposalId: 'prop-0123456789ab', requester: 'U0CAROL' };
+
+  it("posts the revert once, in the fix's thread, and remembers its message", async () => {
+    const w = world({ channel: 'C0INC', ts: '1.000200', threadTs: '1.000100' });
+    const reverts = threadedReverts(w.deps, w.starter, { channel: 'C0OPS' });
+    await reverts.proposeRevert(input);
+    w.set('exists');
+    await reverts.proposeRevert(input); // a second click, or /perf undo after the button
+    expect(w.posts).toEqual([
+      {
+        channel: 'C0INC',
+        threadTs: '1.000100',
+        text: 'Proposed: Revert: Scale: Deployment/enrichment replicas 2 → 4',
+      },
+    ]);
+    expect(w.saved.get('prop-bbbbbbbbbbbb')).toEqual({
+      channel: 'C0INC',
+      ts: '9.000001',
+      threadTs: '1.000100',
+    });
+  });
+
+  it('posts where it was asked for when the fix message is unknown; nothing for a refusal', async () => {
+    const w = world();
+    w.set('refused');
+    await threadedReverts(w.deps, w.starter, { channel: 'C0OPS' }).proposeRevert(input);
+    expect(w.posts).toEqual([]);
+    w.set('created');
+    await threadedReverts(w.deps, w.starter, { channel: 'C0OPS' }).proposeRevert(input);
+    expect(w.posts).toEqual([expect.objectContaining({ channel: 'C0OPS', threadTs: undefined })]);
+    // Its own message starts the thread its results go to.
+    expect(w.saved.get('prop-bbbbbbbbbbbb')).toEqual({
+      channel: 'C0OPS',
+      ts: '9.000001',
+      threadTs: '9.000001',
+    });
   });
 });

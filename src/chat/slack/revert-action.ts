@@ -1,9 +1,10 @@
 // The Revert button under a fix that ran (action_id `remediation.revert`, value: the fix's
 // proposal ID). A click is acknowledged at once, audited, checked against the same access rule
-// as `/perf undo`, then becomes `proposeRevert`: the revert proposal — same approval policy as
-// the fix — is posted in the fix's thread with the usual Approve / Deny, and the clicker is
-// told ephemerally what happened, or why not (no undo for this action, the object changed
-// since, nothing left to revert). Renders only: the revert itself is the remediation layer's.
+// as `/perf undo`, then becomes `/perf undo`'s `proposeRevert`: the revert proposal — same
+// approval policy as the fix — is posted in the fix's thread with the usual Approve / Deny (by
+// the starter the command context gives, src/chat/revert-thread.ts), and the clicker is told
+// ephemerally what happened, or why not (no undo for this action, the object changed since,
+// nothing left to revert). Renders only: the revert itself is the remediation layer's.
 import type { App } from '@slack/bolt';
 import type { AuditSink } from '../../audit/types.js';
 import { errorMessage } from '../../errors.js';
@@ -13,7 +14,6 @@ import { isProposalId } from '../../remediation/proposal.js';
 import type { RevertOutcome } from '../../remediation/revert.js';
 import type { CommandContext, Invoker } from '../command.js';
 import { type ChatMessage, message, text } from '../message.js';
-import { proposalMessage } from '../proposal-message.js';
 import type { ChatRefs } from '../refs.js';
 import type { ChatSink } from '../sink.js';
 
@@ -84,6 +84,7 @@ export async function onRevertClick(deps: Deps, click: RevertClick): Promise<voi
     userId: click.userId,
     channelId: click.channel,
     teamId: click.teamId ?? '',
+    threadTs: click.threadTs,
   });
   if (!ctx.revert) return tell(deps, click, 'Undo is not available in this process.', 'warn');
   // The same rule as `/perf undo` (a state-changing command: approvers by default); the gate
@@ -113,11 +114,11 @@ async function answer(deps: Deps, click: RevertClick, out: RevertOutcome): Promi
       return tell(deps, click, `Nothing to revert: ${out.preview}.`, 'ok');
     case 'created':
     case 'exists': {
+      // Posted in the fix's thread by the revert starter (src/chat/revert-thread.ts).
       const revert = out.proposal;
-      // One message per revert, whichever click (or replica) got here first.
-      if (!(await deps.refs.once(revert.id, 'revert-message'))) {
-        const ref = await deps.refs.proposalMessage(revert.id);
-        const where = ref ? ` (${deps.sink.link(ref)})` : '';
+      const ref = await deps.refs.proposalMessage(revert.id);
+      const where = ref ? ` (${deps.sink.link(ref)})` : '';
+      if (out.status === 'exists') {
         return tell(
           deps,
           click,
@@ -125,19 +126,11 @@ async function answer(deps: Deps, click: RevertClick, out: RevertOutcome): Promi
           'info',
         );
       }
-      const fixRef = await deps.refs.proposalMessage(out.of.id);
-      const channel = fixRef?.channel ?? click.channel;
-      const threadTs = fixRef?.threadTs ?? click.threadTs;
-      const latest = async () => (await deps.getProposal?.(revert.id)) ?? revert;
-      const ref = await deps.sink.post(channel, threadTs, async () =>
-        proposalMessage(await latest(), deps.now()),
-      );
-      await deps.refs.setProposalMessage(revert.id, { ...ref, threadTs });
       const needs = `${revert.policy.required} approval${revert.policy.required === 1 ? '' : 's'}`;
       return tell(
         deps,
         click,
-        `Revert of ${out.of.id} proposed as ${revert.id} in the thread: ${revert.preview}. It needs ${needs}, as the fix did.`,
+        `Revert of ${out.of.id} proposed as ${revert.id}${where}: ${revert.preview}. It needs ${needs}, as the fix did.`,
         'ok',
       );
     }
