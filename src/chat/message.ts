@@ -63,6 +63,7 @@ export interface Item {
 export type ActionId =
   | 'remediation.approve'
   | 'remediation.deny'
+  | 'remediation.revert'
   | 'incident.ack'
   | 'incident.silence'
   | 'incident.rerun'

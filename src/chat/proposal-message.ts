@@ -2,12 +2,16 @@
 // many approvals are needed, when it expires, and — while it can still be decided — the
 // Approve / Deny buttons, which carry the proposal ID and nothing else. The same function
 // renders every later state (approved by whom, denied, expired, done), so an update is a
-// re-render of the stored proposal.
+// re-render of the stored proposal. A proposal blocked by a guardrail is drawn with its
+// reasons and never with buttons. The Revert button of a fix that ran is drawn here
+// (undoParts) and posted with the fix's "Done" reply (remediation-feed.ts), which is redrawn
+// without it once the revert has run.
 import type { Proposal } from '../remediation/proposal.js';
 import {
   type ChatMessage,
   fields,
   formatAge,
+  list,
   mention,
   mentions,
   note,
@@ -28,6 +32,7 @@ const whoList = (ids: readonly string[]): Span[] =>
 export function proposalMessage(p: Proposal, now: Date): ChatMessage {
   const expired =
     p.status === 'expired' || (p.status === 'pending' && Date.parse(p.expiresAt) <= now.getTime());
+  const blocked = p.status === 'blocked';
   const approvers = p.policy.approvers.length > 0 ? mentions(p.policy.approvers) : 'nobody';
   const approvedBy = whoList(p.approvals.map((a) => a.userId));
   const status = statusLine(p, expired);
@@ -37,14 +42,22 @@ export function proposalMessage(p: Proposal, now: Date): ChatMessage {
       Change: p.preview,
       Action: `${p.action} in ${p.namespace}`,
       'May approve': approvers,
-      Approvals: rich`${p.approvals.length} of ${p.policy.required} needed${approvedBy.length > 0 ? rich` (${approvedBy})` : ''}${p.policy.allowSelfApproval ? '' : ' · no self-approval'}`,
-      Expires: expired
-        ? `expired ${p.expiresAt}`
-        : `${p.expiresAt} (in ${formatAge(Date.parse(p.expiresAt) - now.getTime())})`,
+      Approvals: blocked
+        ? undefined
+        : rich`${p.approvals.length} of ${p.policy.required} needed${approvedBy.length > 0 ? rich` (${approvedBy})` : ''}${p.policy.allowSelfApproval ? '' : ' · no self-approval'}`,
+      Expires: blocked
+        ? undefined
+        : expired
+          ? `expired ${p.expiresAt}`
+          : `${p.expiresAt} (in ${formatAge(Date.parse(p.expiresAt) - now.getTime())})`,
       'Requested by': [who(p.requester)],
+      ...(p.revertOf ? { Reverts: p.revertOf } : {}),
     }),
   ];
-  for (const w of p.warnings) parts.push(note(`⚠ ${w}`));
+  if (blocked) parts.push(...blockedParts(p));
+  // The proposal store also carries the block reasons as warnings ("blocked — …"): drawn once.
+  const shownBlocks = new Set((p.blocked ?? []).map((b) => `blocked — ${b.reason}`));
+  for (const w of p.warnings) if (!shownBlocks.has(w)) parts.push(note(`⚠ ${w}`));
   if (p.dryRun) parts.push(note('Dry run: approving shows what would change; nothing is applied.'));
   if (p.result)
     parts.push(text(`Result: ${p.result.summary}${p.result.rollout ? ` — ${p.result.rollout}` : ''}`, 'ok'));
@@ -92,17 +105,67 @@ function statusLine(p: Proposal, expired: boolean): Span[] {
       return rich`Dry run: ${p.title}${approvedBy} — nothing applied`;
     case 'retired':
       return rich`Retired: ${p.title} — ${p.retiredReason ?? 'incident resolved'}`;
+    case 'blocked':
+      return rich`Blocked by a guardrail: ${p.title} — not offered for approval`;
     default:
       return rich`${p.title}: ${p.status}`;
   }
 }
 
 function tone(p: Proposal, expired: boolean): Tone {
+  if (p.status === 'blocked') return 'warn';
   if (expired || p.status === 'denied') return 'skipped';
   if (p.status === 'failed') return 'error';
   if (p.status === 'succeeded' || p.status === 'approved' || p.status === 'dry-run') return 'ok';
   if (p.status === 'running') return 'progress';
   return 'info';
+}
+
+const GUARDRAIL_LABEL = { cooldown: 'Cooldown', bounds: 'Bounds', 'max-changes': 'Changes per incident' };
+
+/** Why it is blocked, and the one way past it there is: the approvers' override of a cooldown. */
+function blockedParts(p: Proposal): Part[] {
+  const blocks = p.blocked ?? [];
+  const parts: Part[] = [
+    list(
+      blocks.map((b) => ({
+        text: `${GUARDRAIL_LABEL[b.guardrail] ?? b.guardrail}: ${b.reason}`,
+        tone: 'warn',
+      })),
+      'Guardrails it would break',
+    ),
+  ];
+  const cooldownOnly = blocks.length > 0 && blocks.every((b) => b.guardrail === 'cooldown');
+  if (cooldownOnly) {
+    parts.push(
+      note(
+        `To override the cooldown: /perf diagnose ${p.playbookId} ${p.namespace} --override-cooldown proposes it again with ${p.policy.required + 1} approvals needed instead of ${p.policy.required} — the extra approval is the approvers' explicit override.`,
+      ),
+    );
+  } else {
+    parts.push(
+      note(
+        blocks.some((b) => b.guardrail === 'cooldown')
+          ? "Only the cooldown can be overridden (--override-cooldown); bounds and the per-incident limit are hard: change the playbook's guardrails to allow this."
+          : "Bounds and the per-incident limit are hard: change the playbook's guardrails to allow this.",
+      ),
+    );
+  }
+  return parts;
+}
+
+/**
+ * Under a fix that ran: the Revert button (its value the fix's proposal ID), or why there is no
+ * undo. A revert itself offers nothing: the way back from it is the fix, proposed again.
+ */
+export function undoParts(p: Proposal, revertedBy?: string): Part[] {
+  if (p.revertOf || p.dryRun) return [];
+  if (revertedBy) return [note(`Reverted by ${revertedBy}.`)];
+  if (p.undo?.supported) {
+    return [{ kind: 'actions', buttons: [{ actionId: 'remediation.revert', label: 'Revert', value: p.id }] }];
+  }
+  const why = p.undo ? p.undo.reason : 'this proposal was made without an undo record';
+  return [note(`No undo: ${why}.`)];
 }
 
 /** A remediation the diagnosis named but that could not be proposed (guard rail, no back end). */

@@ -1,13 +1,15 @@
 // What the remediation worker reports (job started, succeeded, failed, dry run, verification,
 // expiry) → the proposal's message is re-rendered from the stored proposal, and outcomes a
 // person must notice get a reply in the incident's thread. Events arrive through a consumer
-// group; a redelivered one is recognised by its stream ID and not posted twice.
+// group; a redelivered one is recognised by its stream ID and not posted twice. The "Done"
+// reply of a fix offers Revert (or says there is no undo); when that revert has run, the reply
+// is redrawn to say so, without the button.
 import type { Logger } from '../log.js';
 import type { RemediationEvent, VerifiedCheck } from '../remediation/events.js';
 import type { Proposal } from '../remediation/proposal.js';
 import type { ChatMessage, Item, Text, Tone } from './message.js';
 import { list, mentions, rich, text } from './message.js';
-import { proposalMessage } from './proposal-message.js';
+import { proposalMessage, undoParts } from './proposal-message.js';
 import type { ChatRefs } from './refs.js';
 import type { ChatSink } from './sink.js';
 
@@ -35,8 +37,31 @@ export async function handleRemediationEvent(
   const reply = threadReply(event);
   await Promise.all([
     deps.sink.update(ref, async () => proposalMessage(await latest(), deps.now())),
-    reply ? deps.sink.post(ref.channel, ref.threadTs, () => reply) : undefined,
+    reply ? postReply(deps, event, ref.channel, ref.threadTs, reply) : undefined,
   ]);
+}
+
+const doneKey = (proposalId: string) => `done:${proposalId}`;
+
+async function postReply(
+  deps: RemediationFeedDeps,
+  event: RemediationEvent,
+  channel: string,
+  threadTs: string,
+  reply: ChatMessage,
+): Promise<void> {
+  const posted = await deps.sink.post(channel, threadTs, () => reply);
+  if (event.type !== 'job.succeeded') return;
+  const p = event.proposal;
+  if (!p.revertOf) {
+    // Remembered so the revert's success can take the Revert button away.
+    await deps.refs.setIfAbsent(doneKey(p.id), posted);
+    return;
+  }
+  const [done, fix] = await Promise.all([deps.refs.get(doneKey(p.revertOf)), deps.getProposal?.(p.revertOf)]);
+  if (!done || !fix?.result) return;
+  const result = fix.result;
+  await deps.sink.update(done, () => doneMessage(fix, result.summary, result.rollout, p.id));
 }
 
 export function threadReply(event: RemediationEvent): ChatMessage | undefined {
@@ -45,10 +70,7 @@ export function threadReply(event: RemediationEvent): ChatMessage | undefined {
     p.approvals.length > 0 ? rich` (approved by ${mentions(p.approvals.map((a) => a.userId))})` : '';
   switch (event.type) {
     case 'job.succeeded':
-      return line(
-        rich`Done: ${p.preview} — ${event.result.summary}${event.rollout ? `; ${event.rollout}` : ''}${approvedBy}`,
-        'ok',
-      );
+      return doneMessage(p, event.result.summary, event.rollout);
     case 'job.failed':
       return line(rich`Failed: ${p.preview} — ${event.error}${approvedBy}`, 'error');
     case 'job.dry-run':
@@ -74,6 +96,19 @@ export function threadReply(event: RemediationEvent): ChatMessage | undefined {
     case 'job.retried':
       return undefined;
   }
+}
+
+/** "Done: …" with the Revert button (or "No undo: …"); `revertedBy`: the revert that ran. */
+export function doneMessage(
+  p: Proposal,
+  summary: string,
+  rollout: string | undefined,
+  revertedBy?: string,
+): ChatMessage {
+  const approvedBy =
+    p.approvals.length > 0 ? rich` (approved by ${mentions(p.approvals.map((a) => a.userId))})` : '';
+  const body = rich`${p.revertOf ? 'Reverted' : 'Done'}: ${p.preview} — ${summary}${rollout ? `; ${rollout}` : ''}${approvedBy}`;
+  return { summary: body, parts: [text(body, 'ok'), ...undoParts(p, revertedBy)] };
 }
 
 function line(body: Text, tone: Tone): ChatMessage {

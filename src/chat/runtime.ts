@@ -15,10 +15,12 @@ import { IncidentThreads } from './incident-threads.js';
 import { LifecycleReplies } from './lifecycle-replies.js';
 import { ChatRefs } from './refs.js';
 import { handleRemediationEvent } from './remediation-feed.js';
+import { threadedReverts } from './revert-thread.js';
 import type { ChatSink } from './sink.js';
 import type { SlackRuntime, SlackRuntimeTuning } from './slack/runtime.js';
 import { subscribe } from './subscribe.js';
 import { TerminalSink, type TerminalSinkOptions } from './terminal-sink.js';
+import { TimelineUploads } from './timeline-upload.js';
 
 export const TERMINAL_CHANNEL = 'terminal';
 
@@ -94,6 +96,15 @@ export async function createChat(app: App, o: ChatOptions): Promise<ChatRuntime>
     rootLeaseMs: o.rootLeaseMs,
   });
   const lifecycleReplies = new LifecycleReplies({ sink, refs, incidents: app.incidents, log });
+  // On resolve, the thread gets the post-incident timeline as a Markdown file.
+  const timelines = new TimelineUploads({
+    sink,
+    refs,
+    incidents: app.incidents,
+    trail: app.audit,
+    log,
+    now: app.now,
+  });
   const getProposal = (id: string) => app.remediation.getProposal(id);
   const feed = new DiagnosisFeed({
     sink,
@@ -134,7 +145,12 @@ export async function createChat(app: App, o: ChatOptions): Promise<ChatRuntime>
     }),
     access: app.access,
     timeline: auditTimelineSource(app.audit, app.now),
-    revert: app.remediation,
+    // `/perf undo` and the Revert button: the revert proposal is posted in the fix's thread.
+    revert: threadedReverts(
+      { sink, refs, getProposal, log, now: app.now },
+      app.remediation,
+      invoker.kind === 'slack' ? { channel: invoker.channelId, threadTs: invoker.threadTs } : undefined,
+    ),
   });
 
   if (slack) {
@@ -150,6 +166,7 @@ export async function createChat(app: App, o: ChatOptions): Promise<ChatRuntime>
       commandContext,
       dispatch: o.dispatch,
       decide: (input) => app.remediation.decide(input),
+      getProposal,
       audit: app.audit as AuditSink,
       log,
       now: app.now,
@@ -188,6 +205,7 @@ export async function createChat(app: App, o: ChatOptions): Promise<ChatRuntime>
             claimIdleMs: 10_000,
             onIncident: async (e) => {
               await threads.accept(e);
+              timelines.handle(e);
               // A storm waits in the stream, not in memory, while Slack works through the backlog.
               await slack?.sink.room();
             },
@@ -206,6 +224,7 @@ export async function createChat(app: App, o: ChatOptions): Promise<ChatRuntime>
     idle: async () => {
       await threads.idle();
       await feed.idle();
+      await timelines.idle();
       await threads.idle();
     },
     stop: async () => {
@@ -216,6 +235,7 @@ export async function createChat(app: App, o: ChatOptions): Promise<ChatRuntime>
       await Promise.all([Promise.allSettled(loops), slack?.stop()]);
       await threads.idle();
       await feed.idle();
+      await timelines.stop();
     },
   };
 }

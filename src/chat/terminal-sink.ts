@@ -77,14 +77,19 @@ export class TerminalSink implements ChatSink {
 
   async upload(channel: string, threadTs: string, file: ChartFile): Promise<void> {
     const meta = this.meta(channel, threadTs);
+    // Charts are PNGs; the other file is the post-incident draft (Markdown, `perfbot timeline`).
+    const chart = file.filename.endsWith('.png');
     if (!this.options.chartDir) {
-      this.print(`chart "${file.title}" (${file.data.length} bytes PNG)`, meta);
+      this.print(
+        `${chart ? 'chart' : 'file'} "${file.title}" (${file.data.length} bytes ${chart ? 'PNG' : 'Markdown'})`,
+        meta,
+      );
       return;
     }
     await mkdir(this.options.chartDir, { recursive: true });
     const path = join(this.options.chartDir, `${threadTs}-${file.filename}`);
     await writeFile(path, file.data);
-    this.print(`chart "${file.title}" written to ${path}`, meta);
+    this.print(`${chart ? 'chart' : 'file'} "${file.title}" written to ${path}`, meta);
   }
 
   async ephemeral(channel: string, user: string, msg: ChatMessage): Promise<void> {

@@ -20,6 +20,7 @@ import { DNS1123_LABEL } from '../playbooks/kinds.js';
 import { allowedNamespace } from '../playbooks/namespaces.js';
 import type { LoadedPlaybook } from '../playbooks/schema.js';
 import type { ProposedRemediation } from '../remediation/proposals.js';
+import { diagnosisAuditDetails } from '../timeline/record.js';
 import type { DiagnosisStore } from './diagnoses.js';
 import type { DiagnosisOrigin, ResponseEvents } from './events.js';
 import { Limiter } from './limiter.js';
@@ -226,17 +227,21 @@ export class Responder {
     }
     const bottlenecks = run.diagnosis.bottlenecks.map((b) => b.name);
     const status = worstStatus(run.checks.map((c) => c.status));
+    // The bottleneck and the key values (checks not ok, with their values): the timeline tells them.
     await this.audit({
       actor: requester,
       event: 'diagnosis.done',
       incident: incidentId,
       details: {
         diagnosis: diagnosisId,
-        playbook: playbook.id,
-        namespace,
-        status,
-        bottlenecks,
-        durationMs: run.durationMs,
+        ...diagnosisAuditDetails({
+          playbook,
+          namespace,
+          status,
+          durationMs: run.durationMs,
+          checks: run.checks,
+          diagnosis: run.diagnosis,
+        }),
       },
     });
     await deps.events.emit({ type: 'diagnosis.done', ...ref, status, bottlenecks });

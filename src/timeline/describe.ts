@@ -156,6 +156,14 @@ export function describeEntry(e: EntryLike, ctx: DescribeContext): { phase: Phas
         phase: 'recovery',
         text: `Revert of ${str(d.of) ?? p ?? '?'} refused (asked by ${who(e.actor)}): ${str(d.reason) ?? '?'}`,
       };
+    case 'command.invoked':
+      // The Revert button (src/chat/slack/revert-action.ts); typed commands carry no incident.
+      if (d.button === 'remediation.revert')
+        return {
+          phase: 'recovery',
+          text: `Revert pressed by ${who(e.actor)} on ${str(d.value) ?? p ?? '?'}`,
+        };
+      return { phase: 'response', text: `${str(d.command) ?? 'command'} used by ${who(e.actor)}` };
     case 'namespace.refused':
       return {
         phase: 'response',

@@ -91,7 +91,7 @@ export function timelineMarkdown(t: Timeline): string {
     lines.push('| Change | Before | After | Approved by | Undo |', '|---|---|---|---|---|');
     for (const c of changed) {
       lines.push(
-        `| ${mdText(c.revertOf ? `revert of ${c.revertOf}: ${c.preview}` : c.preview)} (${c.proposal}) | ${mdText(formatState(c.before))} | ${mdText(formatState(c.after))} | ${mdText(c.approvedBy.join(', ') || '—')} | ${mdText(c.revertedBy ? `reverted by ${c.revertedBy}` : (c.undo ?? '—'))} |`,
+        `| ${mdText(c.revertOf && !c.preview.includes(c.revertOf) ? `revert of ${c.revertOf}: ${c.preview}` : c.preview)} (${c.proposal}) | ${mdText(formatState(c.before))} | ${mdText(formatState(c.after))} | ${mdText(c.approvedBy.join(', ') || '—')} | ${mdText(c.revertedBy ? `reverted by ${c.revertedBy}` : (c.undo ?? '—'))} |`,
       );
     }
     lines.push('');

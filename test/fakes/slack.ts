@@ -57,6 +57,10 @@ export interface FakeFault {
 export interface FakeUpload {
   fileId: string;
   filename: string;
+  /** The `length` files.getUploadURLExternal was given. */
+  length: number;
+  /** The file's content as uploaded (the multipart file part, or the raw body). */
+  data: Buffer;
   bytes: number;
   png: boolean;
   channel: string | undefined;
@@ -180,7 +184,8 @@ export class FakeSlack {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const raw = await readBody(req);
     const url = new URL(req.url ?? '/', 'http://fake');
-    if (url.pathname.startsWith('/upload/')) return this.upload(url.pathname.slice(8), raw, res);
+    if (url.pathname.startsWith('/upload/'))
+      return this.upload(url.pathname.slice(8), raw, req.headers['content-type'] ?? '', res);
     if (!url.pathname.startsWith('/api/') || req.method !== 'POST') return json(res, 404, { ok: false });
     const method = url.pathname.slice(5);
     const args = parseArgs(raw, req.headers['content-type'] ?? '');
@@ -339,10 +344,16 @@ export class FakeSlack {
         });
         return { ok: true, message_ts: this.nextTs() };
       case 'files.getUploadURLExternal': {
+        // Both are required by Slack; the upload URL then takes the bytes.
+        const length = Number(a.length);
+        if (!str(a.filename) || !Number.isInteger(length) || length <= 0)
+          return { ok: false, error: 'invalid_arguments' };
         const fileId = `F${String(++this.seq).padStart(8, '0')}`;
         this.uploads.set(fileId, {
           fileId,
           filename: str(a.filename),
+          length,
+          data: Buffer.alloc(0),
           bytes: 0,
           png: false,
           channel: undefined,
@@ -384,12 +395,26 @@ export class FakeSlack {
     }
   }
 
-  private upload(fileId: string, raw: Buffer, res: ServerResponse): void {
+  /**
+   * The upload URL: like Slack's, it takes the file as the raw body or as a multipart form
+   * (what the WebClient sends: one part holding the file), and answers "OK - <bytes>".
+   */
+  private async upload(fileId: string, raw: Buffer, contentType: string, res: ServerResponse): Promise<void> {
     const up = this.uploads.get(fileId);
     if (!up) return void res.writeHead(404).end();
-    up.bytes = raw.length;
-    up.png = raw.includes(PNG_MAGIC);
-    res.writeHead(200, { 'content-type': 'text/plain' }).end(`OK - ${raw.length}`);
+    let data = raw;
+    if (contentType.startsWith('multipart/form-data')) {
+      const form = await new Response(new Uint8Array(raw), {
+        headers: { 'content-type': contentType },
+      }).formData();
+      const part = [...form.values()][0];
+      if (part === undefined) return void res.writeHead(400).end('no file part');
+      data = typeof part === 'string' ? Buffer.from(part) : Buffer.from(await part.arrayBuffer());
+    }
+    up.data = data;
+    up.bytes = data.length;
+    up.png = data.subarray(0, PNG_MAGIC.length).equals(PNG_MAGIC);
+    res.writeHead(200, { 'content-type': 'text/plain' }).end(`OK - ${data.length}`);
   }
 
   private nextTs(): string {

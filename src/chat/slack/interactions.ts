@@ -8,6 +8,7 @@ import type { AuditSink } from '../../audit/types.js';
 import { errorMessage } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import type { DecideInput, DecideOutcome, Decision } from '../../remediation/decide.js';
+import type { Proposal } from '../../remediation/proposal.js';
 import type { CommandContext, CommandReply, Invoker } from '../command.js';
 import { message, text } from '../message.js';
 import { proposalMessage } from '../proposal-message.js';
@@ -15,6 +16,7 @@ import type { ChatRefs } from '../refs.js';
 import type { ChatSink } from '../sink.js';
 import { renderSlack } from './blocks.js';
 import { registerIncidentActions } from './incident-actions.js';
+import { registerRevertAction } from './revert-action.js';
 
 export interface SlackInteractionDeps {
   sink: ChatSink;
@@ -23,6 +25,8 @@ export interface SlackInteractionDeps {
   /** The /perf dispatcher (commands/index.ts), injected: src/ never imports commands/. */
   dispatch: (text: string, ctx: CommandContext) => Promise<CommandReply>;
   decide?: ((input: DecideInput) => Promise<DecideOutcome>) | undefined;
+  /** The stored proposal (the Revert button reads the fix it reverts). */
+  getProposal?: ((id: string) => Promise<Proposal | undefined>) | undefined;
   audit?: AuditSink | undefined;
   log: Logger;
   now: () => Date;
@@ -54,6 +58,7 @@ export const KNOWN_VIEW_CALLBACKS: ReadonlySet<string> = new Set<string>();
 export function registerSlackHandlers(app: App, deps: SlackInteractionDeps): void {
   registerEdgeHandlers(app, deps);
   registerIncidentActions(app, deps);
+  registerRevertAction(app, deps);
   app.command('/perf', async ({ command, ack }) => {
     const invoker: Invoker = {
       kind: 'slack',
