@@ -13,7 +13,7 @@ import { INCIDENT_ID } from '../../incidents/types.js';
 import type { CommandReply, Invoker } from '../command.js';
 import { INCIDENT_BLOCK_PREFIX, SILENCE_CHOICES } from '../incident-controls.js';
 import { type ChatMessage, message, text } from '../message.js';
-import type { SlackInteractionDeps } from './interactions.js';
+import type { SlackInteractionDeps } from './interaction-deps.js';
 
 /** Action ID → the /perf command it runs (`<id>` and `<duration>` filled in from the click). */
 export const INCIDENT_ACTIONS: Record<

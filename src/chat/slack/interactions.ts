@@ -4,35 +4,18 @@
 // acknowledged at once and then decided, the refusal told only to the clicker.
 import type { App } from '@slack/bolt';
 import { recordAudit } from '../../audit/record.js';
-import type { AuditSink } from '../../audit/types.js';
 import { errorMessage } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import type { DecideInput, DecideOutcome, Decision } from '../../remediation/decide.js';
-import type { Proposal } from '../../remediation/proposal.js';
-import type { CommandContext, CommandReply, Invoker } from '../command.js';
+import type { CommandReply, Invoker } from '../command.js';
 import { message, text } from '../message.js';
 import { proposalMessage } from '../proposal-message.js';
-import type { ChatRefs } from '../refs.js';
-import type { ChatSink } from '../sink.js';
 import { renderSlack } from './blocks.js';
 import { registerIncidentActions } from './incident-actions.js';
+import type { SlackInteractionDeps } from './interaction-deps.js';
 import { registerRevertAction } from './revert-action.js';
 
-export interface SlackInteractionDeps {
-  sink: ChatSink;
-  refs: ChatRefs;
-  commandContext: (invoker: Invoker) => CommandContext;
-  /** The /perf dispatcher (commands/index.ts), injected: src/ never imports commands/. */
-  dispatch: (text: string, ctx: CommandContext) => Promise<CommandReply>;
-  decide?: ((input: DecideInput) => Promise<DecideOutcome>) | undefined;
-  /** The stored proposal (the Revert button reads the fix it reverts). */
-  getProposal?: ((id: string) => Promise<Proposal | undefined>) | undefined;
-  audit?: AuditSink | undefined;
-  log: Logger;
-  now: () => Date;
-  /** How long a command may take before the ack goes out without its reply. */
-  inlineReplyMs?: number;
-}
+export type { SlackInteractionDeps } from './interaction-deps.js';
 
 export const ACTION_IDS = { approve: 'remediation.approve', deny: 'remediation.deny' } as const;
 
