@@ -29,6 +29,14 @@ function rssOf(pid: number): { rss: number; hwm: number } {
   return { rss: kb('VmRSS'), hwm: kb('VmHWM') };
 }
 
+/** perfbot's V8 heap from its /metrics (prom-client's default metrics), as " [used/total, ext]". */
+async function heapOf(url: string): Promise<string> {
+  const text = await (await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(2000) })).text();
+  const mib = (name: string) =>
+    (Number(new RegExp(`^${name} (\\S+)`, 'm').exec(text)?.[1] ?? Number.NaN) / MiB).toFixed(0);
+  return ` [${mib('nodejs_heap_size_used_bytes')}/${mib('nodejs_heap_size_total_bytes')}, ${mib('nodejs_external_memory_bytes')}]`;
+}
+
 function notification(i: number): string {
   return JSON.stringify({
     version: '4',
@@ -91,6 +99,8 @@ async function main(): Promise<void> {
       concurrency: { type: 'string', default: '16' },
       'limit-s': { type: 'string', default: '600' },
       'node-options': { type: 'string', default: '' },
+      timeline: { type: 'boolean', default: false },
+      'snapshot-at-s': { type: 'string', default: '' },
     },
   });
   const total = Number(values.alerts);
@@ -124,6 +134,22 @@ async function main(): Promise<void> {
     );
     console.log(`  perfbot idle RSS: ${(idle / MiB).toFixed(0)} MiB`);
     const sampler = setInterval(() => samples.push(rssOf(bot.pid).rss), 250);
+    // RSS every 10 s (with --timeline): where in the storm memory peaks.
+    const timeline: string[] = [];
+    const t00 = performance.now();
+    const ticker = values.timeline
+      ? setInterval(async () => {
+          const at = Math.round((performance.now() - t00) / 1000);
+          const rss = rssOf(bot.pid).rss;
+          const heap = await heapOf(bot.url).catch(() => '');
+          timeline.push(`${at}s ${(rss / MiB).toFixed(0)}${heap}`);
+        }, 10_000)
+      : undefined;
+    // A heap snapshot of perfbot at this second of the storm (needs
+    // --node-options=--heapsnapshot-signal=SIGUSR2; written to perfbot's working directory).
+    const snapshot = values['snapshot-at-s']
+      ? setTimeout(() => process.kill(bot.pid, 'SIGUSR2'), Number(values['snapshot-at-s']) * 1000)
+      : undefined;
 
     const agent = new Agent({ keepAlive: true, maxSockets: Number(values.concurrency) });
     const url = new URL('/alerts/alertmanager', bot.url);
@@ -176,6 +202,13 @@ async function main(): Promise<void> {
       await new Promise((r) => setTimeout(r, 2000));
     }
     clearInterval(sampler);
+    clearTimeout(snapshot);
+    if (ticker) {
+      clearInterval(ticker);
+      console.log(
+        `  timeline (s: RSS MiB [V8 heap used/total, external MiB]):\n    ${timeline.join('\n    ')}`,
+      );
+    }
     const { hwm } = rssOf(bot.pid);
     const peakSampled = Math.max(...samples);
     const calls = [...slack.counts.entries()].sort().map(([k, n]) => `${k}: ${n}`);
@@ -193,7 +226,7 @@ async function main(): Promise<void> {
     );
     if (process.env.BENCH_GC) {
       const gcs = bot.output().match(/Mark-Compact[^\n]*/g) ?? [];
-      console.log(`  last major GCs:\n    ${gcs.slice(-8).join('\n    ')}`);
+      console.log(`  last major GCs:\n    ${gcs.slice(-Number(process.env.BENCH_GC) || -8).join('\n    ')}`);
     }
   } finally {
     await bot.stop();

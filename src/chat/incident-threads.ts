@@ -46,6 +46,8 @@ export class IncidentThreads {
   /** Roots this replica owes (leases it renews). */
   private readonly owed = new Set<string>();
   private readonly leaseMs: number;
+  /** When each incident was drawn into the root being posted (issue-11, see postRoot). */
+  private readonly renderedAt = new Map<string, string>();
 
   constructor(private readonly deps: IncidentThreadsDeps) {
     this.views = new RootViews(deps);
@@ -170,12 +172,20 @@ export class IncidentThreads {
       );
       return;
     }
+    // issue-11 (storm memory): a digest is drawn once, by its first member's render; every
+    // member reads what was drawn for it here — without this each other member queued a
+    // needless edit of the digest (41,800 waiting edits in a 50,000-incident storm).
     let renderedAt = '';
-    const { ref, shared } = await sink.postRoot(channel, id, async (ids) => {
-      const view = await this.views.batch(ids);
-      renderedAt = view.updatedAt.get(id) ?? '';
-      return view.message;
-    });
+    const { ref, shared } = await sink
+      .postRoot(channel, id, async (ids) => {
+        const view = await this.views.batch(ids);
+        for (const [member, at] of view.updatedAt) this.renderedAt.set(member, at);
+        return view.message;
+      })
+      .finally(() => {
+        renderedAt = this.renderedAt.get(id) ?? '';
+        this.renderedAt.delete(id);
+      });
     if (shared > 1) await refs.addDigestMembers(ref, [id]);
     const won = await incidents.setThread(id, ref.channel, ref.ts);
     if (!won) return;

@@ -10,6 +10,17 @@ export interface ProposalMessageRef extends MessageRef {
 }
 
 const TTL_S = 30 * 24 * 3600;
+// A root post's record outlives any restart that could still find its post.
+const ATTEMPT_TTL_S = 24 * 3600;
+
+/** A root post as it was about to be sent: found again by its marker after a crash. */
+export interface RootAttempt {
+  channel: string;
+  marker: string;
+  sentAt: number;
+  /** Incidents the post carried (a digest's count). */
+  total: number;
+}
 
 const CLAIM_EXPIRED = `
 local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[3]))
@@ -89,6 +100,36 @@ export class ChatRefs {
       String(leaseUntilMs),
       String(limit),
     )) as string[];
+  }
+
+  /**
+   * Records, before a root is posted, which post carries each incident; a replica that died
+   * between Slack's answer and the thread's record leaves this behind, and whoever posts the
+   * root again first searches the channel for that post (post-lookup.ts).
+   */
+  async recordRootAttempt(ids: readonly string[], attempt: RootAttempt): Promise<void> {
+    if (ids.length === 0) return;
+    const value = JSON.stringify(attempt);
+    const pipe = this.redis.pipeline();
+    for (const id of ids) pipe.set(this.key(`root-try:${id}`), value, 'EX', ATTEMPT_TTL_S);
+    await pipe.exec();
+  }
+
+  /** The recorded root attempts of these incidents (those that have one). */
+  async rootAttempts(ids: readonly string[]): Promise<Map<string, RootAttempt>> {
+    const out = new Map<string, RootAttempt>();
+    if (ids.length === 0) return out;
+    const raw = await this.redis.mget(...ids.map((id) => this.key(`root-try:${id}`)));
+    raw.forEach((v, i) => {
+      if (v) out.set(ids[i] as string, JSON.parse(v) as RootAttempt);
+    });
+    return out;
+  }
+
+  /** Slack said the post was not made (a 429, a refusal): nothing to look for. */
+  async forgetRootAttempts(ids: readonly string[]): Promise<void> {
+    if (ids.length === 0) return;
+    await this.redis.del(...ids.map((id) => this.key(`root-try:${id}`)));
   }
 
   /** Marks a stream event done for this reader; false when another handler already did it. */

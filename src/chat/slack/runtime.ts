@@ -14,6 +14,7 @@ import type { Redis } from 'ioredis';
 import type { Config } from '../../config.js';
 import type { Logger } from '../../log.js';
 import type { Metrics } from '../../metrics.js';
+import { ChatRefs } from '../refs.js';
 import { classifySlackError, instrumentedFetch } from './api-calls.js';
 import { SlackAvailability } from './availability.js';
 import { ChannelQueue, type ChannelQueueOptions } from './channel-queue.js';
@@ -93,6 +94,8 @@ export async function createSlackRuntime(options: SlackRuntimeOptions): Promise<
     client: new webApi.WebClient(token, once),
     replyClient: new webApi.WebClient(token, boltClientOptions),
     log,
+    // issue-11 (SIGKILL): root posts recorded in Redis, so one made just before a crash is found.
+    rootAttempts: options.redis ? new ChatRefs(options.redis, options.prefix ?? 'perfbot:') : undefined,
     queue: new ChannelQueue({
       classify: classifySlackError,
       budget: options.redis

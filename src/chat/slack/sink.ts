@@ -14,7 +14,7 @@ import type { ChartFile, ChatSink, MessageRef } from '../sink.js';
 import { classifySlackError } from './api-calls.js';
 import { renderSlack } from './blocks.js';
 import { ChannelQueue } from './channel-queue.js';
-import { POST_MARKER_EVENT, PostLookup, type Uncertain } from './post-lookup.js';
+import { POST_MARKER_EVENT, PostLookup, type RootAttempts, type Uncertain } from './post-lookup.js';
 
 export interface SlackSinkOptions {
   /** One attempt per call: `retryConfig: { retries: 0 }`, `rejectRateLimitedCalls: true`. */
@@ -26,6 +26,8 @@ export interface SlackSinkOptions {
   /** Workspace URL from auth.test, for permalinks; slack.com redirects otherwise. */
   teamUrl?: string | undefined;
   now?: () => number;
+  /** Root posts recorded before they are sent, so one made just before a crash is found (Redis). */
+  rootAttempts?: RootAttempts | undefined;
 }
 
 export class SlackSink implements ChatSink {
@@ -45,7 +47,7 @@ export class SlackSink implements ChatSink {
     this.now = options.now ?? Date.now;
     this.queue = options.queue ?? new ChannelQueue({ classify: classifySlackError });
     this.teamUrl = slashed(options.teamUrl ?? 'https://slack.com/');
-    this.lookup = new PostLookup(this.client, this.log);
+    this.lookup = new PostLookup(this.client, this.log, options.rootAttempts);
   }
 
   /** auth.test answered late (Slack was down at start): links use the workspace URL from now on. */
@@ -93,12 +95,14 @@ export class SlackSink implements ChatSink {
         if (rest.length > 0) {
           const marker = newMarker();
           const sentAt = this.now();
+          await this.lookup.recordRoot({ channel, marker, sentAt, total: rest.length }, rest);
           try {
             const ref = await this.postNow(channel, undefined, () => render(rest), marker);
             for (const i of rest) settled.set(i, { ref, shared: rest.length });
           } catch (err) {
             if (isAmbiguous(err))
               this.lookup.rememberRoot(channel, { marker, sentAt, items: rest, total: rest.length });
+            else await this.lookup.notPosted(rest);
             throw err;
           }
         }
