@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { AlertSource, AlertStatus } from '../alerts/schema.js';
 import type { Logger } from '../log.js';
 import { consumeStream } from '../redis/stream-consumer.js';
+import { looksLikeIncidentEvent } from './event-decode.js';
 
 /** An alert as events carry it: what identifies it, and its state after the transition. */
 export interface AlertSummary {
@@ -141,9 +142,15 @@ export const IncidentEventPayload = z.discriminatedUnion('type', [
 export type IncidentEvent = z.output<typeof IncidentEventPayload> & { streamId: string };
 export type IncidentEventType = IncidentEvent['type'];
 
-/** Validates an event read from the stream (written by any perfbot version). */
+/**
+ * Decodes an event read from the stream (written by any perfbot version): a hand-written
+ * structural check on the hot path, zod only to explain an event that fails it
+ * (event-decode.ts).
+ */
 export function parseIncidentEvent(streamId: string, json: string): IncidentEvent {
-  return { ...IncidentEventPayload.parse(JSON.parse(json)), streamId };
+  const raw: unknown = JSON.parse(json);
+  if (looksLikeIncidentEvent(raw)) return convert(streamId, raw as RawEvent);
+  return { ...IncidentEventPayload.parse(raw), streamId };
 }
 
 /**
@@ -151,12 +158,22 @@ export function parseIncidentEvent(streamId: string, json: string): IncidentEven
  * this process (hot path: every webhook request).
  */
 export function scriptEvent(streamId: string, json: string): IncidentEvent {
-  const e = JSON.parse(json) as Record<string, unknown> & { alerts: RawAlert[] };
+  return convert(streamId, JSON.parse(json) as RawEvent);
+}
+
+type RawEvent = Record<string, unknown> & { type: string; at: number; alerts: RawAlert[] };
+
+/** What the zod transforms do: times in ms become ISO strings, alerts become summaries. */
+function convert(streamId: string, e: RawEvent): IncidentEvent {
   const out: Record<string, unknown> = { ...e, streamId };
-  out.at = new Date(e.at as number).toISOString();
+  out.at = new Date(e.at).toISOString();
   out.alerts = e.alerts.map(toAlertSummary);
-  if (typeof e.startedAt === 'number') out.startedAt = new Date(e.startedAt).toISOString();
-  if (typeof e.resolvedAt === 'number') out.resolvedAt = new Date(e.resolvedAt).toISOString();
+  if (e.type === 'resolved') {
+    out.startedAt = new Date(e.startedAt as number).toISOString();
+    out.resolvedAt = new Date(e.resolvedAt as number).toISOString();
+  } else if (e.type === 'silenced') {
+    out.endsAt = new Date(e.endsAt as number).toISOString();
+  }
   return out as IncidentEvent;
 }
 
