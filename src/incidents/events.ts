@@ -190,6 +190,8 @@ export interface ConsumeOptions {
   consumer: string;
   /** Throw to leave the event pending: it is retried (claimed) after `claimIdleMs`. */
   handler: (event: IncidentEvent) => Promise<void> | void;
+  /** Start the handlers of a read batch without waiting for each other (stream-consumer.ts). */
+  concurrent?: boolean;
   signal: AbortSignal;
   /** Where a new group starts: "0" (everything still in the stream) or "$" (new events only). */
   startId?: string;

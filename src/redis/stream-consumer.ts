@@ -17,6 +17,13 @@ export interface StreamConsumerOptions<T> {
   parse: (streamId: string, json: string) => T;
   /** Throw to leave the entry pending: it is retried (claimed) after `claimIdleMs`. */
   handler: (event: T) => Promise<void> | void;
+  /**
+   * Start the handlers of one read batch in order without waiting for each other, and
+   * acknowledge each that succeeded: for handlers whose work batches (the audit recorder's
+   * appends go out as one script call). A failed one stays pending and is claimed again after
+   * `claimIdleMs`, so it may then land after entries that followed it.
+   */
+  concurrent?: boolean;
   signal: AbortSignal;
   /** Where a new group starts: "0" (everything still in the stream) or "$" (new entries only). */
   startId?: string;
@@ -45,18 +52,23 @@ export async function consumeStream<T>(options: StreamConsumerOptions<T>): Promi
   // when a handler throws, so only the failing entry and those after it stay pending. A replica
   // that dies mid-batch leaves the handled ones pending too; they are handed out again, which
   // handlers tolerate (idempotent by stream id).
+  const decode = (id: string, fields: string[] | null): T | undefined => {
+    const json = fields ? fieldValue(fields, 'event') : undefined;
+    try {
+      return json === undefined ? undefined : options.parse(id, json);
+    } catch (err) {
+      options.log?.error({ err, streamId: id, stream: options.what }, 'unreadable stream entry skipped');
+      return undefined;
+    }
+  };
+
   const handle = async (entries: Entry[]) => {
+    if (options.concurrent) return handleTogether(entries);
     const done: string[] = [];
     try {
       for (const [id, fields] of entries) {
         if (signal.aborted) return;
-        const json = fields ? fieldValue(fields, 'event') : undefined;
-        let event: T | undefined;
-        try {
-          event = json === undefined ? undefined : options.parse(id, json);
-        } catch (err) {
-          options.log?.error({ err, streamId: id, stream: options.what }, 'unreadable stream entry skipped');
-        }
+        const event = decode(id, fields);
         if (event !== undefined) await options.handler(event); // a throw leaves it pending
         done.push(id);
       }
@@ -64,6 +76,20 @@ export async function consumeStream<T>(options: StreamConsumerOptions<T>): Promi
       // After an abort the connection is gone: what was not acknowledged is simply handed out again.
       if (done.length > 0 && !signal.aborted) await conn.xack(key, group, ...done);
     }
+  };
+
+  const handleTogether = async (entries: Entry[]) => {
+    if (signal.aborted || entries.length === 0) return;
+    const results = await Promise.allSettled(
+      entries.map(async ([id, fields]) => {
+        const event = decode(id, fields);
+        if (event !== undefined) await options.handler(event);
+      }),
+    );
+    const done = entries.filter((_, i) => results[i]?.status === 'fulfilled').map(([id]) => id);
+    if (done.length > 0 && !signal.aborted) await conn.xack(key, group, ...done);
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason; // the consumer logs it and retries after a pause
   };
 
   // A command queued while Redis is away is never settled by disconnect() (ioredis keeps its
