@@ -41,12 +41,24 @@ export function toAlertSummary(raw: RawAlert): AlertSummary {
     fingerprint: raw.fingerprint,
     name: raw.name,
     status: raw.status,
-    startsAt: new Date(raw.startsAt).toISOString(),
+    startsAt: isoTime(raw.startsAt),
   };
   if (raw.severity !== undefined) out.severity = raw.severity;
   if (raw.summary !== undefined) out.summary = raw.summary;
-  if (raw.endsAt !== undefined) out.endsAt = new Date(raw.endsAt).toISOString();
+  if (raw.endsAt !== undefined) out.endsAt = isoTime(raw.endsAt);
   return out;
+}
+
+// The alerts of one event mostly share their start (and end): remember the last conversion
+// instead of formatting the same instant for each of them.
+let lastMs = Number.NaN;
+let lastIso = '';
+function isoTime(ms: number): string {
+  if (ms !== lastMs) {
+    lastIso = new Date(ms).toISOString();
+    lastMs = ms;
+  }
+  return lastIso;
 }
 
 const ms = z.number().transform((n) => new Date(n).toISOString());

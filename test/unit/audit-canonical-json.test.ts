@@ -56,4 +56,20 @@ describe('canonicalJson', () => {
       { numRuns: 300 },
     );
   });
+
+  it('matches a reference that sorts every object’s keys (sorted or not as built)', () => {
+    // (Not JSON.stringify with a replacer: objects enumerate integer-like keys first.)
+    const reference = (v: unknown): string => {
+      if (Array.isArray(v)) return `[${v.map(reference).join(',')}]`;
+      if (v === null || typeof v !== 'object') return JSON.stringify(v);
+      const keys = Object.keys(v).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+      return `{${keys.map((k) => `${JSON.stringify(k)}:${reference((v as Record<string, unknown>)[k])}`).join(',')}}`;
+    };
+    fc.assert(
+      fc.property(fc.jsonValue(), (value) => {
+        expect(canonicalJson(value)).toBe(reference(value));
+      }),
+      { numRuns: 300 },
+    );
+  });
 });
