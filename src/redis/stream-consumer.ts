@@ -101,7 +101,7 @@ export async function consumeStream<T>(options: StreamConsumerOptions<T>): Promi
   });
 
   const claimIdleMs = options.claimIdleMs ?? 60_000;
-  const claimEvery = Math.min(claimIdleMs, 5000);
+  const claimEvery = Math.min(claimIdleMs / 2, 1000);
   let lastClaim = Number.NEGATIVE_INFINITY;
   const run = async () => {
     let backoff = 100;
@@ -111,8 +111,8 @@ export async function consumeStream<T>(options: StreamConsumerOptions<T>): Promi
         for (;;) {
           if (signal.aborted) return;
           // Claiming is a round trip of its own: under load (a read every few ms) look for
-          // orphans at most every claimEvery, not before every read; an orphan waits at most
-          // claimIdleMs + claimEvery. Always at start, to take over what a dead replica left.
+          // orphans at most every claimEvery (≤ 1 s), not before every read; an orphan then
+          // waits at most claimIdleMs + claimEvery. Always at start: what a dead replica left.
           if (performance.now() - lastClaim >= claimEvery) {
             lastClaim = performance.now();
             const [, claimed] = (await conn.xautoclaim(
