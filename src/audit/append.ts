@@ -11,7 +11,7 @@
 // removed tail shows up as a gap in the chain once the next entry is appended.
 import type { Redis } from 'ioredis';
 import { StoreUnavailableError } from '../errors.js';
-import { canonicalJson } from './canonical-json.js';
+import { CanonicalText, canonicalJson } from './canonical-json.js';
 import { hashRecord } from './hash.js';
 import { luaScript, runLua } from './lua.js';
 import { type AuditRecord, GENESIS_HASH } from './types.js';
@@ -46,10 +46,18 @@ const BATCH = 100;
 const MAX_TRIES = 50;
 
 /**
- * A record, or a function that builds it from the hash it will chain to: a signed checkpoint
- * must name the head it follows, which is only known at write time (and changes on a retry).
+ * A record with its details already in canonical JSON (serialised once: the same text is
+ * hashed and stored), or a function that builds a record from the hash it will chain to: a
+ * signed checkpoint must name the head it follows, which is only known at write time (and
+ * changes on a retry).
  */
-export type RecordSource = AuditRecord | ((prevHash: string) => AuditRecord);
+export type RecordSource = PreparedRecord | ((prevHash: string) => AuditRecord);
+
+export interface PreparedRecord {
+  record: AuditRecord;
+  /** canonicalJson(record.details). */
+  detailsJson: string;
+}
 
 export interface Link {
   id: string;
@@ -78,12 +86,15 @@ export class ChainAppender {
   append(record: RecordSource): Promise<Link & { record: AuditRecord }> {
     return new Promise((resolve, reject) => {
       this.pending.push({ record, resolve, reject });
-      if (!this.draining) void this.drain();
+      if (this.draining) return;
+      this.draining = true;
+      // After the current tick: appends made together (an event's entries, a read batch of
+      // events) leave in one script call instead of the first alone.
+      queueMicrotask(() => void this.drain());
     });
   }
 
   private async drain(): Promise<void> {
-    this.draining = true;
     try {
       while (this.pending.length > 0) {
         const batch = this.pending.splice(0, BATCH);
@@ -106,9 +117,10 @@ export class ChainAppender {
       const args: (string | number)[] = [];
       let head = prev;
       for (const source of sources) {
-        const record = typeof source === 'function' ? source(head) : source;
-        const hash = hashRecord(head, record);
-        const fields = toFields(record, head, hash);
+        const record = typeof source === 'function' ? source(head) : source.record;
+        const detailsJson = typeof source === 'function' ? canonicalJson(record.details) : source.detailsJson;
+        const hash = hashRecord(head, { ...record, details: new CanonicalText(detailsJson) as never });
+        const fields = toFields(record, detailsJson, head, hash);
         args.push(fields.length, ...fields);
         links.push({ prevHash: head, hash, record });
         head = hash;
@@ -129,10 +141,10 @@ export class ChainAppender {
   }
 }
 
-function toFields(record: AuditRecord, prev: string, hash: string): string[] {
+function toFields(record: AuditRecord, detailsJson: string, prev: string, hash: string): string[] {
   const fields = ['time', record.time, 'actor', record.actor, 'event', record.event];
   if (record.incident) fields.push('incident', record.incident);
   if (record.proposal) fields.push('proposal', record.proposal);
-  fields.push('details', canonicalJson(record.details), 'prev', prev, 'hash', hash);
+  fields.push('details', detailsJson, 'prev', prev, 'hash', hash);
   return fields;
 }

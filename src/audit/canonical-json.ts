@@ -6,6 +6,14 @@
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
+/**
+ * Text that is already canonical JSON, embedded as is: the trail serialises an entry's details
+ * once and reuses the text for the hash and for the stored field (see append.ts).
+ */
+export class CanonicalText {
+  constructor(readonly json: string) {}
+}
+
 export function canonicalJson(value: unknown): string {
   const out = serialize(value, new Set());
   // A top-level undefined/function has no JSON form; hashing "nothing" would hide a bug.
@@ -15,6 +23,7 @@ export function canonicalJson(value: unknown): string {
 
 function serialize(value: unknown, seen: Set<object>): string | undefined {
   if (value === null) return 'null';
+  if (value instanceof CanonicalText) return value.json;
   if (typeof value === 'object' && typeof (value as { toJSON?: unknown }).toJSON === 'function') {
     return serialize((value as { toJSON: () => unknown }).toJSON(), seen);
   }
@@ -41,7 +50,15 @@ function serialize(value: unknown, seen: Set<object>): string | undefined {
       return `[${obj.map((item) => serialize(item, seen) ?? 'null').join(',')}]`;
     }
     const parts: string[] = [];
-    for (const key of Object.keys(obj).sort()) {
+    const keys = Object.keys(obj);
+    // Objects built in key order (most of ours) need no sort: checking is cheaper than sorting.
+    for (let i = 1; i < keys.length; i++) {
+      if ((keys[i - 1] as string) > (keys[i] as string)) {
+        keys.sort();
+        break;
+      }
+    }
+    for (const key of keys) {
       const v = serialize((obj as Record<string, unknown>)[key], seen);
       if (v !== undefined) parts.push(`${JSON.stringify(key)}:${v}`);
     }

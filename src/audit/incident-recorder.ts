@@ -21,23 +21,24 @@ export function auditEntriesFor(event: IncidentEvent): AuditInput[] {
   const incident = event.incidentId;
   // The outbox id lets a reader spot the rare duplicate left by a replica that died before ACK.
   const common = { playbook: event.playbookId, group: event.group, event: event.streamId };
-  const received = (status: string) =>
-    event.alerts
-      .filter((a) => a.status === status)
-      .map(
-        (a): AuditInput => ({
-          actor,
-          event: 'alert.received',
-          incident,
-          details: {
-            ...common,
-            alert: a.name,
-            fingerprint: a.fingerprint,
-            status: a.status,
-            startsAt: a.startsAt,
-          },
-        }),
-      );
+  // One entry per event for all its alerts of that status (not one per alert): under an alert
+  // storm the chain grows by events, not by alerts, and each alert's receipt is still recorded.
+  const received = (status: 'firing' | 'resolved'): AuditInput[] => {
+    const alerts = event.alerts.filter((a) => a.status === status);
+    if (alerts.length === 0) return [];
+    return [
+      {
+        actor,
+        event: 'alert.received',
+        incident,
+        details: {
+          ...common,
+          status,
+          alerts: alerts.map((a) => ({ alert: a.name, fingerprint: a.fingerprint, startsAt: a.startsAt })),
+        },
+      },
+    ];
+  };
   switch (event.type) {
     case 'opened':
       return [
@@ -138,9 +139,10 @@ export function startIncidentRecorder(options: IncidentRecorderOptions): { stop(
     consumer: options.consumer ?? `${hostname()}-${process.pid}`,
     signal: controller.signal,
     log: options.log,
+    // The events of a read batch are handed over together, in order, so the appender chains
+    // all their entries in one script call: one round trip per read batch, not per event.
+    concurrent: true,
     handler: async (event) => {
-      // Handed over together, in order: the appender chains them in one script call (one round
-      // trip per event instead of one per alert of it).
       await Promise.all(auditEntriesFor(event).map((entry) => options.audit.append(entry)));
     },
   }).catch((err: unknown) => options.log.error({ err }, 'audit recorder stopped'));

@@ -75,9 +75,11 @@ export class AuditTrail implements AuditSink {
   }
 
   async append(input: AuditInput): Promise<AuditEntry> {
-    // Round-trip details through canonical JSON so what we hash is exactly what we store and
-    // what verifyTrail will parse back (undefined dropped, NaN → null, Dates → strings).
-    const details = JSON.parse(canonicalJson(input.details ?? {})) as AuditRecord['details'];
+    // Serialised once: the appender hashes and stores this text. The entry we return carries
+    // it parsed back, i.e. what verifyTrail will read (undefined dropped, NaN → null, Dates →
+    // strings).
+    const detailsJson = canonicalJson(input.details ?? {});
+    const details = JSON.parse(detailsJson) as AuditRecord['details'];
     const record: AuditRecord = {
       time: this.now().toISOString(),
       actor: input.actor,
@@ -88,7 +90,7 @@ export class AuditTrail implements AuditSink {
     };
     let appended: Awaited<ReturnType<ChainAppender['append']>>;
     try {
-      appended = await this.appender.append(record);
+      appended = await this.appender.append({ record, detailsJson });
     } catch (err) {
       this.failures?.inc();
       throw err;

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { AlertSource, AlertStatus } from '../alerts/schema.js';
 import type { Logger } from '../log.js';
 import { consumeStream } from '../redis/stream-consumer.js';
+import { looksLikeIncidentEvent } from './event-decode.js';
 
 /** An alert as events carry it: what identifies it, and its state after the transition. */
 export interface AlertSummary {
@@ -40,12 +41,24 @@ export function toAlertSummary(raw: RawAlert): AlertSummary {
     fingerprint: raw.fingerprint,
     name: raw.name,
     status: raw.status,
-    startsAt: new Date(raw.startsAt).toISOString(),
+    startsAt: isoTime(raw.startsAt),
   };
   if (raw.severity !== undefined) out.severity = raw.severity;
   if (raw.summary !== undefined) out.summary = raw.summary;
-  if (raw.endsAt !== undefined) out.endsAt = new Date(raw.endsAt).toISOString();
+  if (raw.endsAt !== undefined) out.endsAt = isoTime(raw.endsAt);
   return out;
+}
+
+// The alerts of one event mostly share their start (and end): remember the last conversion
+// instead of formatting the same instant for each of them.
+let lastMs = Number.NaN;
+let lastIso = '';
+function isoTime(ms: number): string {
+  if (ms !== lastMs) {
+    lastIso = new Date(ms).toISOString();
+    lastMs = ms;
+  }
+  return lastIso;
 }
 
 const ms = z.number().transform((n) => new Date(n).toISOString());
@@ -141,9 +154,15 @@ export const IncidentEventPayload = z.discriminatedUnion('type', [
 export type IncidentEvent = z.output<typeof IncidentEventPayload> & { streamId: string };
 export type IncidentEventType = IncidentEvent['type'];
 
-/** Validates an event read from the stream (written by any perfbot version). */
+/**
+ * Decodes an event read from the stream (written by any perfbot version): a hand-written
+ * structural check on the hot path, zod only to explain an event that fails it
+ * (event-decode.ts).
+ */
 export function parseIncidentEvent(streamId: string, json: string): IncidentEvent {
-  return { ...IncidentEventPayload.parse(JSON.parse(json)), streamId };
+  const raw: unknown = JSON.parse(json);
+  if (looksLikeIncidentEvent(raw)) return convert(streamId, raw as RawEvent);
+  return { ...IncidentEventPayload.parse(raw), streamId };
 }
 
 /**
@@ -151,12 +170,22 @@ export function parseIncidentEvent(streamId: string, json: string): IncidentEven
  * this process (hot path: every webhook request).
  */
 export function scriptEvent(streamId: string, json: string): IncidentEvent {
-  const e = JSON.parse(json) as Record<string, unknown> & { alerts: RawAlert[] };
+  return convert(streamId, JSON.parse(json) as RawEvent);
+}
+
+type RawEvent = Record<string, unknown> & { type: string; at: number; alerts: RawAlert[] };
+
+/** What the zod transforms do: times in ms become ISO strings, alerts become summaries. */
+function convert(streamId: string, e: RawEvent): IncidentEvent {
   const out: Record<string, unknown> = { ...e, streamId };
-  out.at = new Date(e.at as number).toISOString();
+  out.at = new Date(e.at).toISOString();
   out.alerts = e.alerts.map(toAlertSummary);
-  if (typeof e.startedAt === 'number') out.startedAt = new Date(e.startedAt).toISOString();
-  if (typeof e.resolvedAt === 'number') out.resolvedAt = new Date(e.resolvedAt).toISOString();
+  if (e.type === 'resolved') {
+    out.startedAt = new Date(e.startedAt as number).toISOString();
+    out.resolvedAt = new Date(e.resolvedAt as number).toISOString();
+  } else if (e.type === 'silenced') {
+    out.endsAt = new Date(e.endsAt as number).toISOString();
+  }
   return out as IncidentEvent;
 }
 
@@ -173,6 +202,8 @@ export interface ConsumeOptions {
   consumer: string;
   /** Throw to leave the event pending: it is retried (claimed) after `claimIdleMs`. */
   handler: (event: IncidentEvent) => Promise<void> | void;
+  /** Start the handlers of a read batch without waiting for each other (stream-consumer.ts). */
+  concurrent?: boolean;
   signal: AbortSignal;
   /** Where a new group starts: "0" (everything still in the stream) or "$" (new events only). */
   startId?: string;

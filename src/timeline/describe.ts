@@ -49,6 +49,36 @@ export function keyValueLines(details: Record<string, unknown>): string[] {
   });
 }
 
+const MAX_NAMES = 10;
+
+/**
+ * "Alert X firing (since …)", or for an entry listing several alerts (one entry per incident
+ * event since issue 16; older trails hold one entry per alert, with `alert` and `startsAt`):
+ * "3 alerts firing: X ×2, Y (since …)", at most MAX_NAMES names.
+ */
+function receivedAlerts(d: Record<string, unknown>, firing: boolean): string {
+  const listed = Array.isArray(d.alerts)
+    ? d.alerts.filter((a): a is Record<string, unknown> => typeof a === 'object' && a !== null)
+    : [d];
+  const state = firing ? 'firing' : 'resolved';
+  const since = (list: Record<string, unknown>[]) => {
+    const first = list
+      .map((a) => str(a.startsAt))
+      .filter((t): t is string => t !== undefined)
+      .sort()[0];
+    return firing && first ? ` (since ${first})` : '';
+  };
+  if (listed.length <= 1) return `Alert ${str(listed[0]?.alert) ?? '?'} ${state}${since(listed)}`;
+  const counts = new Map<string, number>();
+  for (const a of listed) {
+    const name = str(a.alert) ?? '?';
+    counts.set(name, (counts.get(name) ?? 0) + 1);
+  }
+  const names = [...counts].slice(0, MAX_NAMES).map(([n, c]) => (c > 1 ? `${n} ×${c}` : n));
+  const more = counts.size > MAX_NAMES ? ` and ${counts.size - MAX_NAMES} more` : '';
+  return `${listed.length} alerts ${state}: ${names.join(', ')}${more}${since(listed)}`;
+}
+
 export function isAck(event: string): boolean {
   return event.startsWith('incident.ack');
 }
@@ -71,7 +101,7 @@ export function describeEntry(e: EntryLike, ctx: DescribeContext): { phase: Phas
       const firing = d.status !== 'resolved';
       return {
         phase: firing ? 'detection' : 'recovery',
-        text: `Alert ${str(d.alert) ?? '?'} ${firing ? 'firing' : 'resolved'}${firing && str(d.startsAt) ? ` (since ${d.startsAt})` : ''}, from ${who(e.actor)}`,
+        text: `${receivedAlerts(d, firing)}, from ${who(e.actor)}`,
       };
     }
     case 'incident.repeated':

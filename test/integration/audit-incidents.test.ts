@@ -1,6 +1,6 @@
-// Incident transitions reach the audit trail through the outbox's "audit" consumer group: an
-// alert that fires and resolves leaves alert.received, incident.opened and incident.resolved,
-// recorded once even with two replicas reading, and the chain verifies.
+// Incident transitions reach the audit trail through the outbox's "audit" consumer group: alerts
+// that fire and resolve leave incident.opened, an alert.received per event listing every alert
+// of it, and incident.resolved, recorded once even with two replicas reading; the chain verifies.
 import type { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { AlertBatch } from '../../src/alerts/schema.js';
@@ -60,11 +60,28 @@ describe('incident events → audit trail', () => {
     );
     await Promise.all(replicas.map((r) => r.stop()));
 
-    const events = (await audit.readTrail({ incident })).map((e) => e.event);
+    const trail = await audit.readTrail({ incident });
+    const events = trail.map((e) => e.event);
     expect(events.filter((e) => e === 'incident.opened')).toHaveLength(1);
     expect(events.filter((e) => e === 'incident.resolved')).toHaveLength(1);
-    // two alerts fired and two resolved
-    expect(events.filter((e) => e === 'alert.received')).toHaveLength(4);
+    // two alerts fired (one event) and two resolved (another): every receipt is in the trail
+    const received = trail.filter((e) => e.event === 'alert.received').map((e) => e.details);
+    expect(received).toEqual([
+      expect.objectContaining({
+        status: 'firing',
+        alerts: [
+          { alert: 'HighLatency', fingerprint: 'fp-HighLatency', startsAt: '2026-11-22T10:00:00.000Z' },
+          { alert: 'HighP99Latency', fingerprint: 'fp-HighP99Latency', startsAt: '2026-11-22T10:00:00.000Z' },
+        ],
+      }),
+      expect.objectContaining({
+        status: 'resolved',
+        alerts: [
+          expect.objectContaining({ fingerprint: 'fp-HighLatency' }),
+          expect.objectContaining({ fingerprint: 'fp-HighP99Latency' }),
+        ],
+      }),
+    ]);
     expect(events.indexOf('incident.opened')).toBeLessThan(events.indexOf('incident.resolved'));
     expect((await audit.verifyTrail()).ok).toBe(true);
   });

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { canonicalJson } from '../../src/audit/canonical-json.js';
+import { CanonicalText, canonicalJson } from '../../src/audit/canonical-json.js';
 
 describe('canonicalJson', () => {
   it('sorts keys at every depth and writes no whitespace', () => {
@@ -41,6 +41,33 @@ describe('canonicalJson', () => {
         const text = canonicalJson(value);
         expect(canonicalJson(JSON.parse(text))).toBe(text);
         expect(JSON.parse(text)).toEqual(JSON.parse(JSON.stringify(value)));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('embeds text that is already canonical as is: the same bytes as serialising the value', () => {
+    fc.assert(
+      fc.property(fc.jsonValue(), fc.string(), (value, actor) => {
+        const record = { time: 't', actor, details: value };
+        const pre = { ...record, details: new CanonicalText(canonicalJson(value)) };
+        expect(canonicalJson(pre)).toBe(canonicalJson(record));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('matches a reference that sorts every object’s keys (sorted or not as built)', () => {
+    // (Not JSON.stringify with a replacer: objects enumerate integer-like keys first.)
+    const reference = (v: unknown): string => {
+      if (Array.isArray(v)) return `[${v.map(reference).join(',')}]`;
+      if (v === null || typeof v !== 'object') return JSON.stringify(v);
+      const keys = Object.keys(v).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+      return `{${keys.map((k) => `${JSON.stringify(k)}:${reference((v as Record<string, unknown>)[k])}`).join(',')}}`;
+    };
+    fc.assert(
+      fc.property(fc.jsonValue(), (value) => {
+        expect(canonicalJson(value)).toBe(reference(value));
       }),
       { numRuns: 300 },
     );

@@ -136,4 +136,42 @@ describe('consumeIncidentEvents', () => {
     await done;
     expect(got.map((e) => e.group)).toEqual(['new']);
   });
+
+  it('concurrent: a read batch is handled together, each success acknowledged, a failure left pending', async () => {
+    const t = fresh();
+    for (let i = 0; i < 5; i++) await t.store.apply(batch(`c${i}`, 'firing'), [{}]);
+    const started: string[] = [];
+    let release = () => {};
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    const ac = new AbortController();
+    controllers.push(ac);
+    const done = consumeIncidentEvents({
+      redis: t.redis,
+      prefix: t.prefix,
+      group: 'audit',
+      consumer: 'c',
+      concurrent: true,
+      blockMs: 100,
+      signal: ac.signal,
+      handler: async (e) => {
+        started.push(e.group);
+        await gate; // every handler of the batch starts before any finishes
+        if (e.group === 'c2') throw new Error('Redis hiccup');
+      },
+    });
+    await until(() => started.length === 5, 'all five started together');
+    release();
+    const stream = `${t.prefix}incident-events`;
+    await until(async () => (await t.redis.xpending(stream, 'audit'))[0] === 1, 'four acknowledged');
+    ac.abort();
+    await done;
+    expect(started).toEqual(['c0', 'c1', 'c2', 'c3', 'c4']);
+    const pending = (await t.redis.xpending(stream, 'audit', '-', '+', 10)) as [string][];
+    const id = pending[0]?.[0] as string;
+    const entries = (await t.redis.xrange(stream, id, id)) as [string, string[]][];
+    const fields = entries[0]?.[1] ?? [];
+    expect(JSON.parse(fields[fields.indexOf('event') + 1] as string).group).toBe('c2');
+  });
 });
