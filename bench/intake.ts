@@ -187,6 +187,10 @@ async function main(): Promise<void> {
   let redisCpu = 0;
   let catchUp = 0;
   const measure = async (server: ServerName, size: number, run: string, secs: number, keep: boolean) => {
+    // Alertmanager never goes quiet once it holds alerts (its aggregation groups and GC keep a
+    // core ~100% busy between rounds): it would take that CPU from the next server measured. It
+    // is paused (SIGSTOP) while the others are measured and resumed for its own rounds.
+    if (am) process.kill(am.pid, server === 'alertmanager' ? 'SIGCONT' : 'SIGSTOP');
     const c0 = server === 'perfbot' ? process.cpuUsage() : undefined;
     const cpu0 = server === 'perfbot' ? 0 : cpuSeconds(pids[server]);
     const r0 = Number(
@@ -295,7 +299,8 @@ async function main(): Promise<void> {
       .reduce((n, x) => n + x.result.requests, 0);
     console.log(
       `\nperfbot: redis-server ${fmt((redisCpu * 1e6) / Math.max(1, measured))} µs CPU per request; ` +
-        `incident consumers caught up at most ${fmt(catchUp / 1000, 1)} s after a round`,
+        `incident consumers caught up at most ${fmt(catchUp / 1000, 1)} s after a round` +
+        (am ? '; Alertmanager paused (SIGSTOP) outside its own rounds' : ''),
     );
     const stored = await storedKeys(app.redis);
     let groups = 0;
@@ -325,6 +330,7 @@ async function main(): Promise<void> {
   await http.close();
   await response?.stop();
   await app.close();
+  if (am) process.kill(am.pid, 'SIGCONT');
   await am?.stop();
   bare.child.kill('SIGTERM');
   await redisServer.stop();
