@@ -46,7 +46,7 @@ export class IncidentThreads {
   /** Roots this replica owes (leases it renews). */
   private readonly owed = new Set<string>();
   private readonly leaseMs: number;
-  /** When each incident was drawn into the root being posted (issue-11, see postRoot). */
+  /** When each incident was drawn into the root being posted (see postRoot). */
   private readonly renderedAt = new Map<string, string>();
 
   constructor(private readonly deps: IncidentThreadsDeps) {
@@ -172,9 +172,9 @@ export class IncidentThreads {
       );
       return;
     }
-    // issue-11 (storm memory): a digest is drawn once, by its first member's render; every
-    // member reads what was drawn for it here — without this each other member queued a
-    // needless edit of the digest (41,800 waiting edits in a 50,000-incident storm).
+    // A digest is drawn once, by its first member's render; every member reads what was drawn
+    // for it here — otherwise each other member queued a needless edit of the digest (41,800
+    // waiting edits in a 50,000-incident storm).
     let renderedAt = '';
     const { ref, shared } = await sink
       .postRoot(channel, id, async (ids) => {

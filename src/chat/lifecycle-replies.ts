@@ -33,10 +33,11 @@ export function lifecycleReply(event: IncidentEvent): ChatMessage | undefined {
     }
     case 'silenced': {
       const head = rich`Silenced by ${by(event.by)} until ${event.endsAt}.`;
+      const matchers = describeMatchers(event.matchers.map((m) => ({ ...m, isEqual: true })));
       const parts: Part[] = [
         text(head, 'skipped'),
         fields({
-          Matchers: describeMatchers(event.matchers.map((m) => ({ ...m, isEqual: true }))),
+          Matchers: matchers,
           Alertmanagers: event.silences.map((s) => `${s.url} (silence ${s.id})`).join(', '),
           Comment: event.comment,
         }),
@@ -46,7 +47,7 @@ export function lifecycleReply(event: IncidentEvent): ChatMessage | undefined {
         parts,
         terminal: {
           show: 'line',
-          line: `${TONE_MARK.skipped} ${plainText(head)} Matchers: ${describeMatchers(event.matchers.map((m) => ({ ...m, isEqual: true })))}`,
+          line: `${TONE_MARK.skipped} ${plainText(head)} Matchers: ${matchers}`,
         },
       };
     }

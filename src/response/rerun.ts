@@ -4,8 +4,7 @@
 // incident's thread; a fix proposed before is found again, not doubled (proposals are keyed).
 import type { IncidentStore } from '../incidents/store.js';
 import type { PlaybookCatalog } from '../playbooks/catalog.js';
-import { allowedNamespace } from '../playbooks/namespaces.js';
-import { namespaceOf, type Responder } from './responder.js';
+import { incidentNamespace, type Responder } from './responder.js';
 
 export type RerunOutcome =
   | { outcome: 'started'; diagnosisId: string; playbookId: string; namespace: string }
@@ -32,8 +31,7 @@ export async function rerunDiagnosis(
   if (!playbook) return { outcome: 'no-playbook' };
   // As when it opened: an alert's namespace outside the playbook's bounds is not followed (that
   // refusal was audited then); the playbook's own namespace is diagnosed instead.
-  const asked = namespaceOf(incident);
-  const namespace = asked !== undefined && allowedNamespace(playbook, asked).ok ? asked : undefined;
+  const { namespace } = incidentNamespace(playbook, incident);
   const diagnosisId = deps.response.diagnose({
     playbook,
     namespace,

@@ -18,7 +18,7 @@ import type { Metrics } from '../metrics.js';
 import type { PlaybookCatalog } from '../playbooks/catalog.js';
 import { DNS1123_LABEL } from '../playbooks/kinds.js';
 import { allowedNamespace } from '../playbooks/namespaces.js';
-import type { LoadedPlaybook } from '../playbooks/schema.js';
+import type { LoadedPlaybook, Playbook } from '../playbooks/schema.js';
 import type { ProposedRemediation } from '../remediation/proposals.js';
 import { diagnosisAuditDetails } from '../timeline/record.js';
 import type { DiagnosisStore } from './diagnoses.js';
@@ -100,23 +100,19 @@ export class Responder {
     if (!(await this.deps.diagnoses.claimIncident(claim, diagnosisId))) return;
     // An alert's label never aims the bot outside the playbook's namespaces: the refusal is
     // audited (when the incident opens) and the playbook's own namespace is diagnosed instead.
-    let namespace = namespaceOf(incident);
-    const bound = allowedNamespace(playbook, namespace);
-    if (namespace !== undefined && !bound.ok) {
-      if (event.type === 'opened')
-        await this.audit({
-          actor: 'system',
-          event: 'namespace.refused',
-          incident: incident.id,
-          details: {
-            playbook: playbook.id,
-            namespace,
-            reason: bound.reason,
-            diagnosed: playbook.target.namespace,
-          },
-        });
-      namespace = undefined;
-    }
+    const { namespace, refused } = incidentNamespace(playbook, incident);
+    if (refused && event.type === 'opened')
+      await this.audit({
+        actor: 'system',
+        event: 'namespace.refused',
+        incident: incident.id,
+        details: {
+          playbook: playbook.id,
+          namespace: refused.namespace,
+          reason: refused.reason,
+          diagnosed: playbook.target.namespace,
+        },
+      });
     await this.limiter.acquire();
     this.track(
       this.run(diagnosisId, {
@@ -323,6 +319,22 @@ export class Responder {
 export function namespaceOf(incident: Pick<Incident, 'alerts'>): string | undefined {
   const ns = incident.alerts.map((a) => a.labels.namespace).find((n) => n !== undefined);
   return ns && DNS1123_LABEL.test(ns) ? ns : undefined;
+}
+
+/**
+ * Where an incident is diagnosed: its alerts' namespace when the playbook allows it, else the
+ * playbook's own (undefined); `refused` says why the alerts' namespace was not followed.
+ */
+export function incidentNamespace(
+  playbook: Playbook,
+  incident: Pick<Incident, 'alerts'>,
+): { namespace: string | undefined; refused?: { namespace: string; reason: string } } {
+  const asked = namespaceOf(incident);
+  if (asked === undefined) return { namespace: undefined };
+  const bound = allowedNamespace(playbook, asked);
+  return bound.ok
+    ? { namespace: asked }
+    : { namespace: undefined, refused: { namespace: asked, reason: bound.reason } };
 }
 
 export function newDiagnosisId(now: Date): string {

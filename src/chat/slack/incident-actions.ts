@@ -8,11 +8,13 @@
 // choice is a static_select whose chosen option's value is the duration ("1h", "4h", "24h") and
 // whose actions block has block_id "incident:<incident ID>" (a select has no value of its own).
 import type { App } from '@slack/bolt';
+import { recordAudit } from '../../audit/record.js';
 import { errorMessage } from '../../errors.js';
 import { INCIDENT_ID } from '../../incidents/types.js';
 import type { CommandReply, Invoker } from '../command.js';
 import { INCIDENT_BLOCK_PREFIX, SILENCE_CHOICES } from '../incident-controls.js';
 import { type ChatMessage, message, text } from '../message.js';
+import { type ClickPlace, clickPlace, tellClicker } from './click.js';
 import type { SlackInteractionDeps } from './interaction-deps.js';
 
 /** Action ID → the /perf command it runs (`<id>` and `<duration>` filled in from the click). */
@@ -37,12 +39,9 @@ interface ClickedElement {
   selected_option?: { value?: string } | null;
 }
 
-interface ClickBody {
+interface ClickBody extends ClickPlace {
   user: { id: string };
   team?: { id?: string } | null;
-  channel?: { id?: string };
-  container?: { channel_id?: string; message_ts?: string; thread_ts?: string };
-  message?: { ts?: string; thread_ts?: string };
 }
 
 /** The /perf command text a click stands for, or why the click names nothing perfbot knows. */
@@ -80,13 +79,10 @@ async function onClick(
   body: ClickBody,
   element: ClickedElement,
 ): Promise<void> {
-  const channel = body.channel?.id ?? body.container?.channel_id;
+  const { channel, messageTs } = clickPlace(body);
   const userId = body.user.id;
   if (!channel) return;
-  const tell = (msg: ChatMessage) =>
-    deps.sink
-      .ephemeral(channel, userId, msg)
-      .catch((err: unknown) => deps.log.warn({ err, actionId }, 'slack: could not answer the clicker'));
+  const tell = (msg: ChatMessage) => tellClicker(deps, channel, userId, msg);
   const command = commandFor(actionId, element);
   if ('error' in command) {
     await tell(message(command.error, text(command.error, 'warn')));
@@ -97,16 +93,19 @@ async function onClick(
     userId,
     channelId: channel,
     teamId: body.team?.id ?? undefined,
-    threadTs: body.container?.message_ts ?? body.message?.ts,
+    threadTs: messageTs,
   };
-  void deps.audit
-    ?.append({
-      actor: userId,
-      event: 'command.invoked',
-      incident: command.incidentId,
-      details: { command: actionId, text: command.text, channel },
-    })
-    .catch((err: unknown) => deps.log.error({ err }, 'audit append failed'));
+  if (deps.audit)
+    void recordAudit(
+      deps.audit,
+      {
+        actor: userId,
+        event: 'command.invoked',
+        incident: command.incidentId,
+        details: { command: actionId, text: command.text, channel },
+      },
+      deps.log,
+    );
   let r: CommandReply;
   try {
     r = await deps.dispatch(command.text, deps.commandContext(invoker));

@@ -11,6 +11,7 @@ import type { CommandReply, Invoker } from '../command.js';
 import { message, text } from '../message.js';
 import { proposalMessage } from '../proposal-message.js';
 import { renderSlack } from './blocks.js';
+import { clickPlace, tellClicker } from './click.js';
 import { registerIncidentActions } from './incident-actions.js';
 import type { SlackInteractionDeps } from './interaction-deps.js';
 import { registerRevertAction } from './revert-action.js';
@@ -76,9 +77,7 @@ export function registerSlackHandlers(app: App, deps: SlackInteractionDeps): voi
     app.action({ type: 'block_actions', action_id: actionId }, async ({ ack, body, action }) => {
       await ack();
       const value = 'value' in action && typeof action.value === 'string' ? action.value : '';
-      const channel = body.channel?.id ?? (body.container as { channel_id?: string } | undefined)?.channel_id;
-      const messageTs =
-        (body.container as { message_ts?: string } | undefined)?.message_ts ?? body.message?.ts;
+      const { channel, messageTs } = clickPlace(body);
       const userId = body.user.id;
       if (!channel) return;
       // A malformed value still goes to decide, which refuses and audits it.
@@ -155,21 +154,20 @@ export function registerEdgeHandlers(
       if (ids.some((id) => actions.has(id))) return args.next();
       await ack();
       deps.log.info({ actionIds: ids, user: body.user?.id }, 'slack: click on an unknown action answered');
-      const channel = body.channel?.id ?? body.container?.channel_id;
+      const { channel } = clickPlace(body);
       if (channel && body.user?.id) {
-        await deps.sink
-          .ephemeral(
-            channel,
-            body.user.id,
-            message(
-              'Not a perfbot button',
-              text(
-                'perfbot does not know this button (it may come from another version); nothing was done.',
-                'warn',
-              ),
+        await tellClicker(
+          deps,
+          channel,
+          body.user.id,
+          message(
+            'Not a perfbot button',
+            text(
+              'perfbot does not know this button (it may come from another version); nothing was done.',
+              'warn',
             ),
-          )
-          .catch((err: unknown) => deps.log.warn({ err }, 'slack: could not tell the clicker'));
+          ),
+        );
       }
       return;
     }

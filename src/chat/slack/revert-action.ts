@@ -6,16 +6,13 @@
 // ephemerally what happened, or why not (no undo for this action, the object changed since,
 // nothing left to revert). Renders only: the revert itself is the remediation layer's.
 import type { App } from '@slack/bolt';
-import type { AuditSink } from '../../audit/types.js';
+import { recordAudit } from '../../audit/record.js';
 import { errorMessage } from '../../errors.js';
-import type { Logger } from '../../log.js';
-import type { Proposal } from '../../remediation/proposal.js';
 import { isProposalId } from '../../remediation/proposal.js';
 import type { RevertOutcome } from '../../remediation/revert.js';
-import type { CommandContext, Invoker } from '../command.js';
-import { type ChatMessage, message, text } from '../message.js';
-import type { ChatRefs } from '../refs.js';
-import type { ChatSink } from '../sink.js';
+import { message, text } from '../message.js';
+import { clickPlace, tellClicker } from './click.js';
+import type { SlackInteractionDeps } from './interaction-deps.js';
 
 export const REVERT_ACTION_ID = 'remediation.revert';
 
@@ -29,28 +26,17 @@ export interface RevertClick {
   threadTs: string;
 }
 
-/** What SlackInteractionDeps (interactions.ts) provides. */
-export interface RevertActionDeps {
-  sink: ChatSink;
-  refs: ChatRefs;
-  /** Gives the revert starter (`/perf undo`'s), the access gate and the playbook catalog. */
-  commandContext: (invoker: Invoker) => CommandContext;
-  getProposal?: ((id: string) => Promise<Proposal | undefined>) | undefined;
-  audit?: AuditSink | undefined;
-  log: Logger;
-  now: () => Date;
-}
+/** The command context gives the revert starter (`/perf undo`'s), the access gate and the catalog. */
+export type RevertActionDeps = Pick<
+  SlackInteractionDeps,
+  'sink' | 'refs' | 'commandContext' | 'getProposal' | 'audit' | 'log' | 'now'
+>;
 type Deps = RevertActionDeps;
 
 export function registerRevertAction(app: App, deps: Deps): void {
   app.action({ type: 'block_actions', action_id: REVERT_ACTION_ID }, async ({ ack, body, action }) => {
     await ack();
-    const container = body.container as
-      | { channel_id?: string; message_ts?: string; thread_ts?: string }
-      | undefined;
-    const channel = body.channel?.id ?? container?.channel_id;
-    const messageTs = container?.message_ts ?? body.message?.ts;
-    const threadTs = (body.message as { thread_ts?: string } | undefined)?.thread_ts ?? container?.thread_ts;
+    const { channel, messageTs, threadTs } = clickPlace(body);
     if (!channel || !messageTs) return;
     const click: RevertClick = {
       value: 'value' in action && typeof action.value === 'string' ? action.value : '',
@@ -70,15 +56,18 @@ export function registerRevertAction(app: App, deps: Deps): void {
 
 export async function onRevertClick(deps: Deps, click: RevertClick): Promise<void> {
   const fix = isProposalId(click.value) ? await deps.getProposal?.(click.value) : undefined;
-  await deps.audit
-    ?.append({
-      actor: click.userId,
-      event: 'command.invoked',
-      incident: fix?.incidentId,
-      proposal: fix?.id,
-      details: { button: REVERT_ACTION_ID, value: click.value.slice(0, 64), channel: click.channel },
-    })
-    .catch((err: unknown) => deps.log.error({ err }, 'audit append failed'));
+  if (deps.audit)
+    await recordAudit(
+      deps.audit,
+      {
+        actor: click.userId,
+        event: 'command.invoked',
+        incident: fix?.incidentId,
+        proposal: fix?.id,
+        details: { button: REVERT_ACTION_ID, value: click.value.slice(0, 64), channel: click.channel },
+      },
+      deps.log,
+    );
   const ctx = deps.commandContext({
     kind: 'slack',
     userId: click.userId,
@@ -143,8 +132,5 @@ async function tell(
   line: string,
   tone: 'ok' | 'info' | 'warn' | 'error',
 ): Promise<void> {
-  const msg: ChatMessage = message(line, text(line, tone));
-  await deps.sink
-    .ephemeral(click.channel, click.userId, msg)
-    .catch((err: unknown) => deps.log.warn({ err }, 'slack: could not tell the clicker'));
+  await tellClicker(deps, click.channel, click.userId, message(line, text(line, tone)));
 }
