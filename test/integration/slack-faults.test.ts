@@ -16,7 +16,7 @@ import { type EmbeddedRedis, startEmbeddedRedis } from '../../src/redis/embedded
 import { FakeSlack } from '../fakes/slack.js';
 import { ensureBuilt, type PerfbotProcess, startPerfbot } from '../support/perfbot-process.js';
 import { skipWithout } from '../support/servers.js';
-import { alertmanagerPayload, waitUntil } from './slack-harness.js';
+import { openDrillIncident, slackServeEnv, waitUntil } from './slack-harness.js';
 
 const TOKEN = 'faults-webhook-token';
 const CHANNEL = 'C0FAULTS';
@@ -36,16 +36,13 @@ describe.skipIf(skipWithout('redis-server'))('Slack faults, perfbot as a process
     redis = new Redis(redisServer.url);
     incidents = new IncidentStore({ redis });
     fake = await new FakeSlack().start();
-    env = {
-      REDIS_URL: redisServer.url,
-      PERFBOT_WEBHOOK_TOKEN: TOKEN,
-      PLAYBOOKS_DIR: 'playbooks',
-      SLACK_BOT_TOKEN: fake.token,
-      SLACK_SIGNING_SECRET: 'faults-signing-secret',
-      SLACK_API_URL: fake.apiUrl,
-      SLACK_INCIDENT_CHANNEL: CHANNEL,
-      LOG_LEVEL: 'info',
-    };
+    env = slackServeEnv({
+      redisUrl: redisServer.url,
+      fake,
+      webhookToken: TOKEN,
+      channel: CHANNEL,
+      signingSecret: 'faults-signing-secret',
+    });
   }, 240_000);
 
   afterAll(async () => {
@@ -56,22 +53,8 @@ describe.skipIf(skipWithout('redis-server'))('Slack faults, perfbot as a process
   });
 
   /** Opens one incident (a new Alertmanager group no playbook takes); returns its id. */
-  async function openIncident(): Promise<string> {
-    const g = group++;
-    const res = await fetch(`${bot.url}/alerts/alertmanager`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
-      body: JSON.stringify(
-        alertmanagerPayload({
-          groupKey: `{}:{alertname="FaultDrill",group="g${g}"}`,
-          status: 'firing',
-          alerts: [{ alertname: 'FaultDrill', labels: { group: `g${g}` }, fingerprint: `fault-${g}` }],
-        }),
-      ),
-    });
-    expect(res.status).toBe(202);
-    const body = (await res.json()) as { incidents: string[] };
-    return body.incidents[0] as string;
+  function openIncident(): Promise<string> {
+    return openDrillIncident(bot.url, TOKEN, { name: 'FaultDrill', tag: 'g', fingerprint: 'fault' }, group++);
   }
 
   /** Incidents whose thread is a message the fake holds. */

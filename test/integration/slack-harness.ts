@@ -3,6 +3,7 @@
 // SLACK_API_URL, and check implementations given by the test. Helpers send what Slack and
 // Alertmanager would send.
 import type { FastifyInstance } from 'fastify';
+import { expect } from 'vitest';
 import { auditLines } from '../../commands/audit.js';
 import { dispatch } from '../../commands/index.js';
 import { type App, createApp } from '../../src/app.js';
@@ -159,6 +160,52 @@ export async function startHarness(o: HarnessOptions = {}): Promise<Harness> {
       await fake.stop();
     },
   };
+}
+
+/** The environment of a `perfbot serve` child process whose Slack is the fake. */
+export function slackServeEnv(o: {
+  redisUrl: string;
+  fake: FakeSlack;
+  webhookToken: string;
+  channel: string;
+  signingSecret: string;
+}): Record<string, string> {
+  return {
+    REDIS_URL: o.redisUrl,
+    PERFBOT_WEBHOOK_TOKEN: o.webhookToken,
+    PLAYBOOKS_DIR: 'playbooks',
+    SLACK_BOT_TOKEN: o.fake.token,
+    SLACK_SIGNING_SECRET: o.signingSecret,
+    SLACK_API_URL: o.fake.apiUrl,
+    SLACK_INCIDENT_CHANNEL: o.channel,
+    LOG_LEVEL: 'info',
+  };
+}
+
+/**
+ * Opens one incident on a running perfbot: a new Alertmanager group `<tag><n>` of alert `name`
+ * (no playbook takes it). Asserts the 202 and returns the incident id.
+ */
+export async function openDrillIncident(
+  baseUrl: string,
+  webhookToken: string,
+  drill: { name: string; tag: string; fingerprint: string },
+  n: number,
+): Promise<string> {
+  const group = `${drill.tag}${n}`;
+  const res = await fetch(`${baseUrl}/alerts/alertmanager`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${webhookToken}` },
+    body: JSON.stringify(
+      alertmanagerPayload({
+        groupKey: `{}:{alertname="${drill.name}",group="${group}"}`,
+        status: 'firing',
+        alerts: [{ alertname: drill.name, labels: { group }, fingerprint: `${drill.fingerprint}-${n}` }],
+      }),
+    ),
+  });
+  expect(res.status).toBe(202);
+  return ((await res.json()) as { incidents: string[] }).incidents[0] as string;
 }
 
 /** An Alertmanager v4 webhook body for one group. */

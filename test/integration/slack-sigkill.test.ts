@@ -15,7 +15,7 @@ import { type EmbeddedRedis, startEmbeddedRedis } from '../../src/redis/embedded
 import { type FakeMessage, FakeSlack } from '../fakes/slack.js';
 import { ensureBuilt, type PerfbotProcess, startPerfbot } from '../support/perfbot-process.js';
 import { skipWithout } from '../support/servers.js';
-import { alertmanagerPayload, waitUntil } from './slack-harness.js';
+import { openDrillIncident, slackServeEnv, waitUntil } from './slack-harness.js';
 
 const TOKEN = 'sigkill-webhook-token';
 const CHANNEL = 'C0SIGKILL';
@@ -36,16 +36,13 @@ describe.skipIf(skipWithout('redis-server'))('SIGKILL mid-storm, perfbot as a pr
     redis = new Redis(redisServer.url);
     incidents = new IncidentStore({ redis });
     fake = await new FakeSlack({ channelRate: { perSecond: 0.5, burst: 2 } }).start();
-    env = {
-      REDIS_URL: redisServer.url,
-      PERFBOT_WEBHOOK_TOKEN: TOKEN,
-      PLAYBOOKS_DIR: 'playbooks',
-      SLACK_BOT_TOKEN: fake.token,
-      SLACK_SIGNING_SECRET: 'sigkill-signing-secret',
-      SLACK_API_URL: fake.apiUrl,
-      SLACK_INCIDENT_CHANNEL: CHANNEL,
-      LOG_LEVEL: 'info',
-    };
+    env = slackServeEnv({
+      redisUrl: redisServer.url,
+      fake,
+      webhookToken: TOKEN,
+      channel: CHANNEL,
+      signingSecret: 'sigkill-signing-secret',
+    });
   }, 240_000);
 
   afterAll(async () => {
@@ -55,20 +52,8 @@ describe.skipIf(skipWithout('redis-server'))('SIGKILL mid-storm, perfbot as a pr
     await redisServer?.stop();
   });
 
-  async function openIncident(url: string, g: number): Promise<string> {
-    const res = await fetch(`${url}/alerts/alertmanager`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
-      body: JSON.stringify(
-        alertmanagerPayload({
-          groupKey: `{}:{alertname="KillDrill",group="k${g}"}`,
-          status: 'firing',
-          alerts: [{ alertname: 'KillDrill', labels: { group: `k${g}` }, fingerprint: `kill-${g}` }],
-        }),
-      ),
-    });
-    expect(res.status).toBe(202);
-    return ((await res.json()) as { incidents: string[] }).incidents[0] as string;
+  function openIncident(url: string, g: number): Promise<string> {
+    return openDrillIncident(url, TOKEN, { name: 'KillDrill', tag: 'k', fingerprint: 'kill' }, g);
   }
 
   async function openMany(url: string, from: number, n: number): Promise<string[]> {
