@@ -7,7 +7,12 @@ import type { Measurement } from '../../src/diagnostics/types.js';
 import { createKubernetesClient } from '../../src/integrations/kubernetes/index.js';
 import type { CheckKind } from '../../src/playbooks/kinds.js';
 import type { RemediationService } from '../../src/remediation/service.js';
-import { configMap, deployment, type FakeKubernetes, startFakeKubernetes } from '../fakes/kubernetes.js';
+import {
+  deployment,
+  type FakeKubernetes,
+  sentinelConnectorObjects,
+  startFakeKubernetes,
+} from '../fakes/kubernetes.js';
 import type { FakeMessage } from '../fakes/slack.js';
 import { ALERTMANAGER_BINARY, postAlerts, startAlertmanager } from '../support/alertmanager.js';
 import { hasBinary, type TestServer } from '../support/servers.js';
@@ -80,23 +85,7 @@ let skewMs = 0;
 beforeAll(async () => {
   k8s = await startFakeKubernetes({ rolloutPolls: 1 });
   k8s.state.put(deployment({ namespace: 'data-processing', name: 'normalization-service', replicas: 2 }));
-  k8s.state.put(
-    deployment({
-      namespace: 'default',
-      name: 's3-sentinel-connector',
-      replicas: 2,
-      containers: [{ name: 'connector' }],
-    }),
-  );
-  k8s.state.put(
-    configMap({
-      namespace: 'default',
-      name: 'connector-config',
-      data: {
-        'config.yaml': 'aws:\n  rate_limit: 10.0\n  batch_size: 1000\nsentinel:\n  batch_size: 1000\n',
-      },
-    }),
-  );
+  for (const o of sentinelConnectorObjects()) k8s.state.put(o);
   const kubernetes = createKubernetesClient(k8s.kubeConfig());
   const measure = (kind: CheckKind, params: Record<string, unknown>) =>
     JSON.stringify(params).includes('s3-sentinel') || JSON.stringify(params).includes('SlowDown')

@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKubernetesClient } from '../../src/integrations/kubernetes/index.js';
 import type { RemediationService } from '../../src/remediation/service.js';
-import { configMap, deployment, type FakeKubernetes, startFakeKubernetes } from '../fakes/kubernetes.js';
+import { type FakeKubernetes, sentinelConnectorObjects, startFakeKubernetes } from '../fakes/kubernetes.js';
 import { type FakeMessage, sendSigned } from '../fakes/slack.js';
 import { ALERTMANAGER_BINARY, postAlerts, startAlertmanager } from '../support/alertmanager.js';
 import { skipWithout, type TestServer } from '../support/servers.js';
@@ -104,23 +104,7 @@ describe.skipIf(skip)('incident buttons through a real Alertmanager and signed S
 
   beforeAll(async () => {
     k8s = await startFakeKubernetes({ rolloutPolls: 1 });
-    k8s.state.put(
-      deployment({
-        namespace: 'default',
-        name: 's3-sentinel-connector',
-        replicas: 2,
-        containers: [{ name: 'connector' }],
-      }),
-    );
-    k8s.state.put(
-      configMap({
-        namespace: 'default',
-        name: 'connector-config',
-        data: {
-          'config.yaml': 'aws:\n  rate_limit: 10.0\n  batch_size: 1000\nsentinel:\n  batch_size: 1000\n',
-        },
-      }),
-    );
+    for (const o of sentinelConnectorObjects()) k8s.state.put(o);
     h = await startHarness({
       checks: fakeChecks(s3Throttling),
       backends: { ...ALL_BACKENDS, kubernetes: createKubernetesClient(k8s.kubeConfig()) },

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Measurement } from '../../src/diagnostics/types.js';
 import { createKubernetesClient } from '../../src/integrations/kubernetes/index.js';
 import type { CheckKind } from '../../src/playbooks/kinds.js';
-import { configMap, deployment, type FakeKubernetes, startFakeKubernetes } from '../fakes/kubernetes.js';
+import { type FakeKubernetes, sentinelConnectorObjects, startFakeKubernetes } from '../fakes/kubernetes.js';
 import {
   ALL_BACKENDS,
   alertmanagerPayload,
@@ -81,23 +81,7 @@ let k8s: FakeKubernetes;
 
 beforeAll(async () => {
   k8s = await startFakeKubernetes({ rolloutPolls: 1 });
-  k8s.state.put(
-    deployment({
-      namespace: 'default',
-      name: 's3-sentinel-connector',
-      replicas: 2,
-      containers: [{ name: 'connector' }],
-    }),
-  );
-  k8s.state.put(
-    configMap({
-      namespace: 'default',
-      name: 'connector-config',
-      data: {
-        'config.yaml': 'aws:\n  rate_limit: 10.0\n  batch_size: 1000\nsentinel:\n  batch_size: 1000\n',
-      },
-    }),
-  );
+  for (const o of sentinelConnectorObjects()) k8s.state.put(o);
   const kubernetes = createKubernetesClient(k8s.kubeConfig());
   h = await startHarness({
     checks: fakeChecks(hostileChecks),

@@ -217,3 +217,25 @@ export function configMap(c: { namespace: string; name: string; data: Record<str
     data: c.data,
   };
 }
+
+/**
+ * What the sentinel-connector playbook's fixes act on in namespace `default`: the connector's
+ * Deployment (2 replicas) and its ConfigMap with the batch sizes the runbook tunes.
+ */
+export function sentinelConnectorObjects(): KubeObject[] {
+  return [
+    deployment({
+      namespace: 'default',
+      name: 's3-sentinel-connector',
+      replicas: 2,
+      containers: [{ name: 'connector' }],
+    }),
+    configMap({
+      namespace: 'default',
+      name: 'connector-config',
+      data: {
+        'config.yaml': 'aws:\n  rate_limit: 10.0\n  batch_size: 1000\nsentinel:\n  batch_size: 1000\n',
+      },
+    }),
+  ];
+}
