@@ -42,8 +42,7 @@ export function instrumentWorker<Data, Result, Name extends string>(
   const count = (
     job: Pick<Job<Data, Result, Name>, 'name'> | undefined,
     outcome: (typeof JOB_OUTCOMES)[number],
-  ) =>
-    metrics.queueJobs.inc({ queue, name: job?.name ?? 'unknown', outcome });
+  ) => metrics.queueJobs.inc({ queue, name: job?.name ?? 'unknown', outcome });
   worker.on('completed', (job) => count(job, 'completed'));
   worker.on('failed', (job) => count(job, job?.finishedOn ? 'failed' : 'retried'));
   // `stalled` carries only the job ID: the job's name is not known without a Redis read.

@@ -88,7 +88,9 @@ function context(kind: ActionKind, params: unknown, namespace: string, signal: A
 
 /** Every kind the registry sends to the Kubernetes back end (a new one cannot escape this test). */
 const KUBERNETES_CHECK_KINDS = CHECK_KINDS.filter((k) => backendOfKind(k) === 'kubernetes').sort();
-const KUBERNETES_ACTION_KINDS = ACTION_KINDS.filter((k) => backendOfKind(k) === 'kubernetes').sort();
+const KUBERNETES_ACTION_KINDS = ACTION_KINDS.filter(
+  (k): k is keyof typeof kubernetesActions => backendOfKind(k) === 'kubernetes',
+).sort();
 
 /**
  * What the worker does with an approved remediation (src/remediation/run-job.ts, apply.ts): plan

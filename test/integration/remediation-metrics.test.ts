@@ -59,9 +59,7 @@ describe('perfbot_remediation_jobs_total', () => {
     const p = await approved(h);
     await until(finished(h, p.id), 'the job to finish');
     const text = await metrics.registry.metrics();
-    expect(text).toContain(
-      'perfbot_remediation_jobs_total{action="kubernetes.scale",outcome="succeeded"} 1',
-    );
+    expect(text).toContain('perfbot_remediation_jobs_total{action="kubernetes.scale",outcome="succeeded"} 1');
     expect(text).not.toContain('outcome="failed"');
   });
 

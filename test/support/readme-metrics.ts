@@ -24,9 +24,11 @@ export function documentedMetrics(): DocumentedMetric[] {
 
 /** The row's full text (what each label value means), for checks on documented values. */
 export function documentedRow(name: string): string {
-  return metricsSection()
-    .split('\n')
-    .find((l) => l.startsWith(`| \`${name}\` |`)) ?? '';
+  return (
+    metricsSection()
+      .split('\n')
+      .find((l) => l.startsWith(`| \`${name}\` |`)) ?? ''
+  );
 }
 
 /** `process_*` / `nodejs_*` names the prose before the table promises. */

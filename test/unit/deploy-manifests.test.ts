@@ -70,9 +70,9 @@ describe('deploy/ manifests', () => {
     expect(await validateManifest(monitor)).toEqual([
       expect.stringMatching(/^data\/spec\/endpoints\/0\/interval must match pattern/),
     ]);
-    expect(await validateManifest({ apiVersion: 'monitoring.coreos.com/v1', kind: 'ServiceMonitors' })).toEqual([
-      'ServiceMonitors is not a kind of monitoring.coreos.com/v1',
-    ]);
+    expect(
+      await validateManifest({ apiVersion: 'monitoring.coreos.com/v1', kind: 'ServiceMonitors' }),
+    ).toEqual(['ServiceMonitors is not a kind of monitoring.coreos.com/v1']);
   });
 
   it('fail validation on a wrong type, a typo or an unknown kind (the validator bites)', async () => {

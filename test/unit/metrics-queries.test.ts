@@ -108,7 +108,8 @@ function problems(where: string, expr: string, names: Map<string, string[]>): st
       const allowed = VALUES[s.metric]?.[m.label];
       if (!allowed) continue;
       const values = literals(m);
-      if (!values) out.push(`${where}: ${s.metric}{${m.label}${m.op}"${m.value}"} is not a plain alternation`);
+      if (!values)
+        out.push(`${where}: ${s.metric}{${m.label}${m.op}"${m.value}"} is not a plain alternation`);
       for (const v of values ?? [])
         if (!allowed.includes(v)) out.push(`${where}: ${s.metric} never has ${m.label}="${v}"`);
     }
@@ -122,7 +123,8 @@ describe('PromQL shipped for perfbot itself', () => {
   it('finds the selectors of every rule and panel', () => {
     expect(rules.length).toBe(8);
     expect(panels.length).toBeGreaterThanOrEqual(20);
-    for (const { where, expr } of [...rules, ...panels]) expect(selectors(expr).length, where).toBeGreaterThan(0);
+    for (const { where, expr } of [...rules, ...panels])
+      expect(selectors(expr).length, where).toBeGreaterThan(0);
   });
 
   it('uses only labels and label values perfbot emits', async () => {

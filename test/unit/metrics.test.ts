@@ -29,7 +29,10 @@ describe('metrics', () => {
       .map((m) => ({
         name: m.name,
         type: String(m.type),
-        labels: [...((metrics.registry.getSingleMetric(m.name) as unknown as { labelNames: string[] }).labelNames ?? [])],
+        labels: [
+          ...((metrics.registry.getSingleMetric(m.name) as unknown as { labelNames: string[] }).labelNames ??
+            []),
+        ],
       }))
       .sort((a, b) => a.name.localeCompare(b.name));
     expect(registered.every((m) => m.name.startsWith('perfbot_'))).toBe(true);
@@ -62,7 +65,9 @@ describe('metrics', () => {
     metrics.slackApiCalls.inc({ method: 'chat.postMessage', outcome: 'ratelimited' });
     metrics.auditAppendFailures.inc();
     const text = await metrics.registry.metrics();
-    expect(text).toContain('perfbot_slack_api_calls_total{method="chat.postMessage",outcome="ratelimited"} 1');
+    expect(text).toContain(
+      'perfbot_slack_api_calls_total{method="chat.postMessage",outcome="ratelimited"} 1',
+    );
     expect(text).toContain('perfbot_audit_append_failures_total 1');
   });
 
