@@ -20,11 +20,12 @@ export interface Metrics {
   checkDuration: Histogram<'kind'>;
   /** Whole diagnoses (every check plus the decision tree), by playbook. */
   diagnosisDuration: Histogram<'playbook'>;
+  /** Remediation job attempts by action kind and outcome (succeeded, retried, failed, dry-run). */
   remediationJobs: Counter<'action' | 'outcome'>;
   /** HTTP requests by route pattern (never the raw URL), method and status code. */
   httpRequests: Counter<'route' | 'method' | 'code'>;
   httpRequestDuration: Histogram<'route' | 'method' | 'code'>;
-  /** Every Slack Web API call perfbot makes, by method and outcome (ok, ratelimited, http_5xx, …). */
+  /** Every Slack Web API call perfbot makes, by method and outcome (CALL_OUTCOMES of the Slack layer). */
   slackApiCalls: Counter<'method' | 'outcome'>;
   /** BullMQ jobs finished, by queue, job name and outcome: completed, retried, failed, stalled. */
   queueJobs: Counter<'queue' | 'name' | 'outcome'>;
@@ -118,7 +119,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     }),
     remediationJobs: new Counter({
       name: 'perfbot_remediation_jobs_total',
-      help: 'Remediation jobs by outcome',
+      help: 'Remediation job attempts by action kind and outcome (succeeded, retried, failed, dry-run)',
       labelNames: ['action', 'outcome'],
       registers,
     }),

@@ -7,7 +7,7 @@ import { startIncidentRecorder } from './audit/incident-recorder.js';
 import { startAuditRetention } from './audit/retention.js';
 import { consumeIncidentEvents } from './incidents/events.js';
 import { startStaleIncidentSweeper } from './incidents/stale.js';
-import { instrumentWorker } from './metrics-hooks.js';
+import { instrumentRemediations, instrumentWorker } from './metrics-hooks.js';
 import { REMEDIATION_QUEUE } from './remediation/queue.js';
 import { engineRerunChecks } from './remediation/rerun.js';
 import { startProposalRetirer } from './remediation/retire.js';
@@ -98,5 +98,12 @@ export function startWorker(app: App): Service {
     }),
   });
   instrumentWorker(app.metrics, REMEDIATION_QUEUE, worker.worker);
-  return { name: 'remediation-worker', stop: () => worker.close() };
+  const stopCounting = instrumentRemediations(app.metrics, app.remediation.events);
+  return {
+    name: 'remediation-worker',
+    stop: async () => {
+      await worker.close();
+      stopCounting();
+    },
+  };
 }

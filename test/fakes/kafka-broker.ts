@@ -22,6 +22,8 @@ export interface FakeKafkaBroker {
   sasl: SaslExchange[];
   /** TLS handshakes the broker saw fail (e.g. the client did not trust the certificate). */
   tlsErrors: string[];
+  /** Common names of the client certificates presented (mutual TLS). */
+  clientCertificates: string[];
   close(): Promise<void>;
 }
 
@@ -38,10 +40,19 @@ function int32(n: number): Buffer {
 const str = (s: string) => Buffer.concat([int16(Buffer.byteLength(s)), Buffer.from(s)]);
 
 export async function startFakeKafkaBroker(
-  options: { tls?: { certPem: string; keyPem: string }; mechanisms?: string[] } = {},
+  options: {
+    /** `clientCaPem`: require a client certificate signed by it (mutual TLS). */
+    tls?: { certPem: string; keyPem: string; clientCaPem?: string };
+    mechanisms?: string[];
+  } = {},
 ): Promise<FakeKafkaBroker> {
   const mechanisms = options.mechanisms ?? ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512', 'OAUTHBEARER'];
-  const state = { connections: 0, sasl: [] as SaslExchange[], tlsErrors: [] as string[] };
+  const state = {
+    connections: 0,
+    sasl: [] as SaslExchange[],
+    tlsErrors: [] as string[],
+    clientCertificates: [] as string[],
+  };
   const sockets = new Set<Socket>();
 
   const serve = (socket: Socket) => {
@@ -98,8 +109,16 @@ export async function startFakeKafkaBroker(
 
   let server: Server;
   if (options.tls) {
-    const tls = createTlsServer({ cert: options.tls.certPem, key: options.tls.keyPem }, (s: TLSSocket) =>
-      serve(s),
+    const mutual = options.tls.clientCaPem
+      ? { requestCert: true, rejectUnauthorized: true, ca: [options.tls.clientCaPem] }
+      : {};
+    const tls = createTlsServer(
+      { cert: options.tls.certPem, key: options.tls.keyPem, ...mutual },
+      (s: TLSSocket) => {
+        const cn = s.getPeerCertificate()?.subject?.CN;
+        if (cn) state.clientCertificates.push(String(cn));
+        serve(s);
+      },
     );
     tls.on('tlsClientError', (err) => state.tlsErrors.push(err.message));
     server = tls;
@@ -117,6 +136,7 @@ export async function startFakeKafkaBroker(
     },
     sasl: state.sasl,
     tlsErrors: state.tlsErrors,
+    clientCertificates: state.clientCertificates,
     close: () =>
       new Promise<void>((resolve) => {
         for (const s of sockets) s.destroy();

@@ -87,17 +87,40 @@ describe('Kafka TLS and SASL from the environment', () => {
     expect(broker.sasl).toEqual([]);
   });
 
-  it('starts a SCRAM-SHA-512 exchange with the configured user', async () => {
+  it.each([
+    ['SCRAM-SHA-512', 'SCRAM-SHA-512'],
+    ['scram-sha-256', 'SCRAM-SHA-256'],
+  ])('starts a %s exchange with the configured user', async (variable, onTheWire) => {
     broker = await startFakeKafkaBroker({ tls });
     await connectOnce({
       KAFKA_CA_FILE: caFile,
-      KAFKA_SASL_MECHANISM: 'SCRAM-SHA-512',
+      KAFKA_SASL_MECHANISM: variable,
       KAFKA_SASL_USERNAME: 'perfbot',
       KAFKA_SASL_PASSWORD: 'pw',
     });
-    expect(broker.sasl[0]?.mechanism).toBe('SCRAM-SHA-512');
+    expect(broker.sasl[0]?.mechanism).toBe(onTheWire);
     // The client-first message: GS2 header, user name, client nonce (the password never travels).
     expect(broker.sasl[0]?.authBytes.toString()).toMatch(/^n,,n=perfbot,r=\S+$/);
+  });
+
+  it('presents the client certificate of KAFKA_CERT_FILE/KAFKA_KEY_FILE (mutual TLS), and is refused without it', async () => {
+    const clientCert = selfSignedCertificate({ commonName: 'perfbot-client' });
+    const certFile = join(dir, 'client.pem');
+    const keyFile = join(dir, 'client-key.pem');
+    await writeFile(certFile, clientCert.certPem);
+    await writeFile(keyFile, clientCert.privateKey.export({ type: 'pkcs8', format: 'pem' }) as string);
+    broker = await startFakeKafkaBroker({ tls: { ...tls, clientCaPem: clientCert.certPem } });
+    await connectOnce({ KAFKA_CA_FILE: caFile, KAFKA_CERT_FILE: certFile, KAFKA_KEY_FILE: keyFile });
+    expect(broker.tlsErrors).toEqual([]);
+    expect(broker.clientCertificates).toEqual(['perfbot-client']);
+    expect(broker.connections).toBeGreaterThan(0);
+    await client?.close().catch(() => {});
+    await broker.close();
+
+    broker = await startFakeKafkaBroker({ tls: { ...tls, clientCaPem: clientCert.certPem } });
+    expect(await connectOnce({ KAFKA_CA_FILE: caFile })).not.toBe('answered');
+    expect(broker.connections).toBe(0);
+    expect(broker.tlsErrors.length).toBeGreaterThan(0);
   });
 
   it('sends an AWS MSK IAM token as SASL OAUTHBEARER', async () => {

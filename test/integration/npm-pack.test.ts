@@ -1,4 +1,4 @@
-// The package as a user gets it: `npm pack` holds what runs (dist, playbooks, bin, README,
+// The package as a user gets it: `npm pack` holds what runs (dist, playbooks, bin, the chart font, README,
 // LICENSE) and nothing else, and the tarball installed into an empty folder runs
 // `perfbot validate` and `perfbot diagnose sentinel` there. Installing a tarball runs no
 // `prepare` (it would need TypeScript, which is a devDependency), so dist/ must be inside.
@@ -45,6 +45,8 @@ const ALLOWED = [
   /^bin\/perfbot\.js$/,
   /^dist\/(src|commands)\/.+\.js$/,
   /^playbooks\/.+\.yml$/,
+  // The chart font and its licence: charts load only this file (system fonts off).
+  /^assets\/fonts\/(DejaVuSans(-Bold)?\.ttf|LICENSE|README\.md)$/,
   /^README\.md$/,
   /^LICENSE$/,
   /^package\.json$/,
@@ -83,6 +85,9 @@ describe.skipIf(skipWithout('npm'))('npm pack', () => {
       'README.md',
       'playbooks/sentinel-connector.yml',
       'playbooks/data-pipeline.yml',
+      'assets/fonts/DejaVuSans.ttf',
+      'assets/fonts/DejaVuSans-Bold.ttf',
+      'assets/fonts/LICENSE',
     ])
       expect(files).toContain(f);
     expect(files.some((f) => f.startsWith('test/') || f.startsWith('bench/') || f.startsWith('.ci/'))).toBe(
@@ -119,5 +124,26 @@ describe.skipIf(skipWithout('npm'))('npm pack', () => {
     expect(diagnose.stdout).toContain('S3 to Sentinel connector performance (sentinel-connector)');
     expect(diagnose.stdout).toContain('Nothing was measured: all 18 checks skipped');
     expect(diagnose.stdout).toMatch(/set PROMETHEUS_URL/);
+
+    // A chart drawn by the installed package finds its shipped font (a package without
+    // assets/fonts throws "chart fonts not found" on the first chart of an incident).
+    const chart = run(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        `const c = await import('perfbot/dist/src/chat/chart.js');
+         const png = await c.renderChartPng({ title: 'lag', series: [{ name: 'lag', points: [{ t: 0, v: 1 }, { t: 60000, v: 2 }] }] });
+         console.log(JSON.stringify({ fonts: c.chartFontFiles(), bytes: png.length }));`,
+      ],
+      install,
+    );
+    expect(chart.status, chart.stderr).toBe(0);
+    const drawn = JSON.parse(chart.stdout) as { fonts: string[]; bytes: number };
+    expect(drawn.fonts.map((f) => f.slice(f.indexOf('node_modules/perfbot/')))).toEqual([
+      'node_modules/perfbot/assets/fonts/DejaVuSans.ttf',
+      'node_modules/perfbot/assets/fonts/DejaVuSans-Bold.ttf',
+    ]);
+    expect(drawn.bytes).toBeGreaterThan(1000);
   });
 });

@@ -1,7 +1,9 @@
 // Least privilege, proven against the code: every Kubernetes check and remediation of the shipped
 // playbooks runs through the real adapter against the API-server fake, which records each
-// request; deploy/rbac.yaml must grant every one of them (or the cluster answers Forbidden) and
-// nothing that none of them needed.
+// request — the checks, each remediation as the worker runs it (plan, capture, execute, rollout)
+// and its undo (plan the revert, capture, restore, rollout); deploy/rbac.yaml must grant every
+// one of them (or the cluster answers Forbidden) and nothing that none of them needed. The kinds
+// are the registry's (every kind whose back end is Kubernetes), so a new kind cannot escape.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,12 +14,12 @@ import {
   kubernetesActions,
   kubernetesChecks,
 } from '../../src/integrations/kubernetes/index.js';
-import { createRegistry } from '../../src/integrations/registry.js';
+import { backendOfKind, createRegistry } from '../../src/integrations/registry.js';
 import { silentLogger } from '../../src/log.js';
-import { ACTION_PARAMS, type ActionKind } from '../../src/playbooks/kinds.js';
+import { ACTION_KINDS, ACTION_PARAMS, type ActionKind, CHECK_KINDS } from '../../src/playbooks/kinds.js';
 import { loadPlaybookDir } from '../../src/playbooks/loader.js';
 import type { LoadedPlaybook } from '../../src/playbooks/schema.js';
-import type { ActionContext, ActionDefinition } from '../../src/remediation/types.js';
+import { type ActionContext, type ActionDefinition, undoSupport } from '../../src/remediation/types.js';
 import {
   configMap,
   deployment,
@@ -84,26 +86,51 @@ function context(kind: ActionKind, params: unknown, namespace: string, signal: A
   } as ActionContext;
 }
 
-/** What a remediation job does: plan (at proposal time and again in the job), execute, wait. */
+/** Every kind the registry sends to the Kubernetes back end (a new one cannot escape this test). */
+const KUBERNETES_CHECK_KINDS = CHECK_KINDS.filter((k) => backendOfKind(k) === 'kubernetes').sort();
+const KUBERNETES_ACTION_KINDS = ACTION_KINDS.filter(
+  (k): k is keyof typeof kubernetesActions => backendOfKind(k) === 'kubernetes',
+).sort();
+
+/**
+ * What the worker does with an approved remediation (src/remediation/run-job.ts, apply.ts): plan
+ * (at proposal time and again in the job), read the prior state, execute, wait for the rollout —
+ * and, for a kind with an undo, what `/perf undo` then runs: plan the revert, read the state
+ * again, restore, wait for that rollout.
+ */
 async function runRemediation(
   port: KubernetesPort,
   pb: LoadedPlaybook,
   r: LoadedPlaybook['remediations'][number],
-): Promise<void> {
+): Promise<{ reverted: boolean }> {
   const kind = r.action as keyof typeof kubernetesActions;
   const definition = kubernetesActions[kind] as unknown as ActionDefinition<ActionKind, KubernetesPort>;
   const signal = AbortSignal.timeout(20_000);
   const ns = pb.target.namespace;
   const plan = await definition.plan(context(kind, r.params, ns, signal), port);
-  if (plan.noop) return;
+  // A no-op plan would skip the writes, and the Role would be judged on reads alone.
+  expect(plan.noop, `${pb.id}/${r.id}: ${plan.preview}`).toBe(false);
   const ctx = { ...context(kind, r.params, ns, signal), params: plan.params };
-  await definition.execute(ctx, port, `prop-${r.id}`);
+  const proposalId = `prop-${r.id}`;
+  const prior = await definition.capture?.(ctx, port);
+  const result = await definition.execute(ctx, port, proposalId);
   await definition.waitForRollout?.(ctx, port);
+  if (!undoSupport(definition).supported) return { reverted: false };
+  expect(prior, `${pb.id}/${r.id}: capture() before an undoable change`).toBeDefined();
+  expect(result.after, `${pb.id}/${r.id}: the state an undoable change left`).toBeDefined();
+  if (!prior || !result.after || !definition.planRevert || !definition.restore) return { reverted: false };
+  const spec = { of: proposalId, prior, expected: result.after };
+  const revert = await definition.planRevert(ctx, port, spec);
+  expect(revert.noop, `${pb.id}/${r.id}: revert ${revert.preview}`).toBe(false);
+  await definition.capture?.(ctx, port);
+  await definition.restore(ctx, port, spec, `revert-${r.id}`);
+  await definition.waitForRollout?.(ctx, port);
+  return { reverted: true };
 }
 
 let fake: FakeKubernetes;
 let requests: AccessRequest[];
-const exercised = { checks: new Set<string>(), actions: new Set<string>() };
+const exercised = { checks: new Set<string>(), actions: new Set<string>(), reverted: new Set<string>() };
 
 beforeAll(async () => {
   const loaded = await loadPlaybookDir('playbooks', root);
@@ -121,15 +148,16 @@ beforeAll(async () => {
     });
     for (const c of run.checks) {
       const kind = pb.checks.find((x) => x.id === c.checkId)?.kind ?? '';
-      if (kind in kubernetesChecks) {
+      if (backendOfKind(kind) === 'kubernetes') {
         // A check that errored stopped early and would under-report the requests it makes.
         expect(c.status, `${pb.id}/${c.checkId}: ${c.summary}`).not.toMatch(/error|skipped/);
         exercised.checks.add(kind);
       }
     }
-    for (const r of pb.remediations.filter((x) => x.action in kubernetesActions)) {
-      await runRemediation(port, pb, r);
+    for (const r of pb.remediations.filter((x) => backendOfKind(x.action) === 'kubernetes')) {
+      const { reverted } = await runRemediation(port, pb, r);
       exercised.actions.add(r.action);
+      if (reverted) exercised.reverted.add(r.action);
     }
   }
   requests = fake.calls.map(accessRequest);
@@ -140,9 +168,16 @@ afterAll(async () => {
 });
 
 describe('deploy/rbac.yaml against the requests the code makes', () => {
-  it('exercised every Kubernetes check and action kind', () => {
-    expect([...exercised.checks].sort()).toEqual(Object.keys(kubernetesChecks).sort());
-    expect([...exercised.actions].sort()).toEqual(Object.keys(kubernetesActions).sort());
+  it('exercised every check and action kind of the Kubernetes back end, and every undo', () => {
+    // The kinds come from the registry (src/playbooks/kinds.ts, routed by backendOfKind); a kind
+    // that no shipped playbook uses fails here until a playbook (and so this test) runs it.
+    expect(KUBERNETES_CHECK_KINDS).toEqual(Object.keys(kubernetesChecks).sort());
+    expect(KUBERNETES_ACTION_KINDS).toEqual(Object.keys(kubernetesActions).sort());
+    expect([...exercised.checks].sort()).toEqual(KUBERNETES_CHECK_KINDS);
+    expect([...exercised.actions].sort()).toEqual(KUBERNETES_ACTION_KINDS);
+    const undoable = KUBERNETES_ACTION_KINDS.filter((k) => undoSupport(kubernetesActions[k]).supported);
+    expect(undoable.length).toBeGreaterThan(0);
+    expect([...exercised.reverted].sort()).toEqual(undoable);
     expect(requests.some((r) => r.verb === 'patch')).toBe(true);
   });
 
@@ -175,6 +210,25 @@ describe('deploy/rbac.yaml against the requests the code makes', () => {
     expect(compareRbac(requests, readRoles(withSecrets)).unused).toEqual([
       'get core/secrets in data-processing',
     ]);
+  });
+
+  it('needs every single grant: dropping any one verb of any rule leaves a request Forbidden', () => {
+    const roles = readRoles(readFileSync(`${root}/deploy/rbac.yaml`, 'utf8'));
+    let dropped = 0;
+    roles.forEach((role, ri) => {
+      role.rules.forEach((rule, ui) => {
+        for (const verb of rule.verbs) {
+          const mutated = structuredClone(roles);
+          const target = mutated[ri]?.rules[ui];
+          if (!target) throw new Error('rule vanished');
+          target.verbs = target.verbs.filter((v) => v !== verb);
+          const where = `${verb} ${rule.resources.join(',')} in ${role.namespace}`;
+          expect(compareRbac(requests, mutated).missing.length, where).toBeGreaterThan(0);
+          dropped++;
+        }
+      });
+    });
+    expect(dropped).toBeGreaterThanOrEqual(10);
   });
 
   it('reads the scale subresource before patching it (the Role must allow both)', () => {

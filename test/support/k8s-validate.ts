@@ -3,7 +3,15 @@
 // compiled validators: types, required fields, formats), plus unknown fields — the typo'd
 // `failureTreshold` that plain schema validation lets through — found by walking the object along
 // @kubernetes/client-node's generated models (also generated from the OpenAPI spec).
+// Custom resources (the Prometheus Operator's ServiceMonitor) are checked against their CRD's
+// OpenAPI schema from @kubernetes-models/<project>; those packages carry compiled validators
+// only, so unknown fields of a custom resource are not found (a CRD's schema prunes them).
 import * as k8s from '@kubernetes/client-node';
+
+/** API groups of custom resources perfbot ships, and the kubernetes-models package of their CRDs. */
+const CRD_PACKAGES: Record<string, string> = {
+  'monitoring.coreos.com': '@kubernetes-models/prometheus-operator',
+};
 
 interface Attribute {
   baseName: string;
@@ -14,9 +22,14 @@ type ModelClass = { getAttributeTypeMap(): Attribute[] };
 /** `apps/v1` + `Deployment` → kubernetes-models' class and client-node's model name. */
 function names(apiVersion: string, kind: string) {
   const [group, version] = apiVersion.includes('/') ? apiVersion.split('/') : ['', apiVersion];
-  const modulePath = group ? `kubernetes-models/${group}/${version}` : `kubernetes-models/${version}`;
+  const crd = group ? CRD_PACKAGES[group] : undefined;
+  const modulePath = crd
+    ? `${crd}/${group}/${version}`
+    : group
+      ? `kubernetes-models/${group}/${version}`
+      : `kubernetes-models/${version}`;
   const model = `${(version ?? '').charAt(0).toUpperCase()}${(version ?? '').slice(1)}${kind}`;
-  return { modulePath, model };
+  return { modulePath, model, custom: crd !== undefined };
 }
 
 function modelOf(name: string): ModelClass | undefined {
@@ -50,7 +63,7 @@ function unknownFields(value: unknown, type: string, path: string, out: string[]
 export async function validateManifest(doc: { apiVersion?: string; kind?: string }): Promise<string[]> {
   const { apiVersion, kind } = doc;
   if (typeof apiVersion !== 'string' || typeof kind !== 'string') return ['apiVersion and kind are required'];
-  const { modulePath, model } = names(apiVersion, kind);
+  const { modulePath, model, custom } = names(apiVersion, kind);
   let mod: Record<string, unknown>;
   try {
     mod = (await import(modulePath)) as Record<string, unknown>;
@@ -70,6 +83,7 @@ export async function validateManifest(doc: { apiVersion?: string; kind?: string
         .filter(Boolean),
     );
   }
+  if (custom) return problems;
   if (!modelOf(model)) problems.push(`no field model for ${model} to check unknown fields against`);
   else unknownFields(doc, model, kind, problems);
   return problems;

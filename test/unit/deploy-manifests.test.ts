@@ -1,7 +1,8 @@
-// deploy/: every object validates offline against the Kubernetes OpenAPI schemas (strictly:
-// unknown fields are errors), and the Deployment is fit to run — version-pinned image,
+// deploy/: every Kubernetes object in every YAML file there validates offline against the
+// Kubernetes OpenAPI schemas (strictly: unknown fields are errors; the ServiceMonitor against its
+// CRD's schema), and the Deployment is fit to run — version-pinned image,
 // startup/readiness/liveness probes, spread over nodes, a PodDisruptionBudget that selects it.
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
@@ -14,35 +15,76 @@ type Obj = Record<string, any>;
 const docs = (f: string): Obj[] => parseAllDocuments(read(f)).map((d) => d.toJS() as Obj);
 const version = (JSON.parse(read('package.json')) as { version: string }).version;
 
-const manifests = [...docs('deploy/perfbot.yaml'), ...docs('deploy/rbac.yaml')];
+/** Every YAML file under deploy/, found on disk (a new file cannot slip past validation). */
+const yamlFiles = (readdirSync(`${root}/deploy`, { recursive: true }) as string[])
+  .filter((f) => /\.ya?ml$/.test(f))
+  .map((f) => `deploy/${f}`)
+  .sort();
+/** YAML in deploy/ that is configuration for another tool, not a Kubernetes object. */
+const NOT_KUBERNETES: Record<string, string> = {
+  'deploy/kustomization.yaml': 'kustomize (checked below)',
+  'deploy/monitoring/alertmanager.yml': 'Alertmanager (amtool, test/integration/alertmanager-config.test.ts)',
+  'deploy/monitoring/perfbot.rules.yml': 'Prometheus rules (promtool, test/integration/promtool.test.ts)',
+};
+const manifestFiles = yamlFiles.filter((f) => !(f in NOT_KUBERNETES));
+const manifests = manifestFiles.flatMap((f) => docs(f).map((m) => ({ ...m, file: f }) as Obj));
 const find = (kind: string) => manifests.find((m) => m.kind === kind) as Obj;
+const withoutFile = ({ file: _file, ...m }: Obj) => m;
 
 describe('deploy/ manifests', () => {
+  it('are every YAML document in deploy/ that is not another tool’s configuration', async () => {
+    for (const f of Object.keys(NOT_KUBERNETES)) expect(yamlFiles, f).toContain(f);
+    // Each of those is really not a Kubernetes object: the validator knows no such API.
+    for (const f of Object.keys(NOT_KUBERNETES))
+      for (const d of docs(f))
+        expect((await validateManifest(d))[0], f).toMatch(
+          /^(apiVersion and kind are required|\S+ is not a Kubernetes API group\/version)$/,
+        );
+    // …and every document of the others is one.
+    for (const m of manifests) {
+      expect(typeof m.apiVersion, m.file).toBe('string');
+      expect(typeof m.kind, m.file).toBe('string');
+    }
+  });
+
   it('validate against the Kubernetes OpenAPI schemas, with no unknown field', async () => {
-    expect(manifests.map((m) => m.kind)).toEqual([
-      'Namespace',
-      'ServiceAccount',
-      'Deployment',
-      'Service',
-      'PodDisruptionBudget',
-      'Role',
-      'RoleBinding',
-      'Role',
-      'RoleBinding',
+    expect(manifests.map((m) => `${m.file} ${m.kind}`)).toEqual([
+      'deploy/monitoring/servicemonitor.yaml ServiceMonitor',
+      'deploy/perfbot.yaml Namespace',
+      'deploy/perfbot.yaml ServiceAccount',
+      'deploy/perfbot.yaml Deployment',
+      'deploy/perfbot.yaml Service',
+      'deploy/perfbot.yaml PodDisruptionBudget',
+      'deploy/rbac.yaml Role',
+      'deploy/rbac.yaml RoleBinding',
+      'deploy/rbac.yaml Role',
+      'deploy/rbac.yaml RoleBinding',
     ]);
-    for (const m of manifests) expect(await validateManifest(m), `${m.kind} ${m.metadata?.name}`).toEqual([]);
+    for (const m of manifests)
+      expect(await validateManifest(withoutFile(m)), `${m.file}: ${m.kind} ${m.metadata?.name}`).toEqual([]);
+  });
+
+  it('validate the ServiceMonitor against the Prometheus Operator CRD schema', async () => {
+    const monitor = withoutFile(structuredClone(find('ServiceMonitor')));
+    monitor.spec.endpoints[0].interval = '30 seconds';
+    expect(await validateManifest(monitor)).toEqual([
+      expect.stringMatching(/^data\/spec\/endpoints\/0\/interval must match pattern/),
+    ]);
+    expect(
+      await validateManifest({ apiVersion: 'monitoring.coreos.com/v1', kind: 'ServiceMonitors' }),
+    ).toEqual(['ServiceMonitors is not a kind of monitoring.coreos.com/v1']);
   });
 
   it('fail validation on a wrong type, a typo or an unknown kind (the validator bites)', async () => {
-    const deployment = structuredClone(find('Deployment'));
+    const deployment = withoutFile(structuredClone(find('Deployment')));
     deployment.spec.replicas = '2';
     expect(await validateManifest(deployment)).toEqual(['data/spec/replicas must be integer']);
-    const typo = structuredClone(find('Deployment'));
+    const typo = withoutFile(structuredClone(find('Deployment')));
     typo.spec.template.spec.containers[0].startupProbe.failureTreshold = 30;
     expect(await validateManifest(typo)).toEqual([
       'Deployment.spec.template.spec.containers[0].startupProbe.failureTreshold: unknown field',
     ]);
-    const pdb = structuredClone(find('PodDisruptionBudget'));
+    const pdb = withoutFile(structuredClone(find('PodDisruptionBudget')));
     delete pdb.spec.selector.matchLabels;
     pdb.spec.selector.matchLabel = { app: 'perfbot' };
     expect(await validateManifest(pdb)).toEqual([

@@ -1,15 +1,10 @@
 // perfbot's own /metrics: the standard Node.js collector names (no prefix), every perfbot_*
 // series the README documents, and queue depth read at scrape time without hanging on Redis.
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { createMetrics, type JobCountsSource } from '../../src/metrics.js';
-
-/** Metric names in README.md's metrics table (first column, `perfbot_*` or `process_*`/`nodejs_*`). */
-function documentedNames(): string[] {
-  const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
-  const section = readme.split('\n## ').find((s) => s.startsWith('Metrics')) ?? '';
-  return [...section.matchAll(/^\| `(perfbot_[a-z_]+)`/gm)].map((m) => m[1] as string);
-}
+import { CALL_OUTCOMES } from '../../src/chat/slack/api-calls.js';
+import { createMetrics, type JobCountsSource, QUEUE_STATES } from '../../src/metrics.js';
+import { JOB_OUTCOMES, REMEDIATION_OUTCOMES } from '../../src/metrics-hooks.js';
+import { documentedDefaultCollectors, documentedMetrics, documentedRow } from '../support/readme-metrics.js';
 
 describe('metrics', () => {
   it('serves the default process and Node.js collectors under their standard names', async () => {
@@ -28,20 +23,50 @@ describe('metrics', () => {
     expect(text).not.toContain('perfbot_nodejs_');
   });
 
-  it('registers every perfbot_* series the README documents, and documents every one', async () => {
+  it('registers every perfbot_* series the README documents, with its type and labels, and no other', async () => {
     const metrics = createMetrics({ defaultMetrics: false });
-    const registered = (await metrics.registry.getMetricsAsJSON()).map((m) => m.name).sort();
-    expect(registered.every((n) => n.startsWith('perfbot_'))).toBe(true);
-    expect(documentedNames().sort()).toEqual(registered);
+    const registered = (await metrics.registry.getMetricsAsJSON())
+      .map((m) => ({
+        name: m.name,
+        type: String(m.type),
+        labels: [
+          ...((metrics.registry.getSingleMetric(m.name) as unknown as { labelNames: string[] }).labelNames ??
+            []),
+        ],
+      }))
+      .sort((a, b) => a.name.localeCompare(b.name));
+    expect(registered.every((m) => m.name.startsWith('perfbot_'))).toBe(true);
+    const documented = documentedMetrics().sort((a, b) => a.name.localeCompare(b.name));
+    expect(documented).toEqual(registered);
   });
 
-  it('names the Slack API counter as the Slack layer expects it', async () => {
+  it('documents every value of the enumerated labels the code emits', () => {
+    const values: Record<string, readonly string[]> = {
+      perfbot_slack_api_calls_total: CALL_OUTCOMES,
+      perfbot_queue_jobs: QUEUE_STATES,
+      perfbot_queue_jobs_finished_total: JOB_OUTCOMES,
+      perfbot_remediation_jobs_total: REMEDIATION_OUTCOMES,
+    };
+    for (const [name, list] of Object.entries(values)) {
+      const row = documentedRow(name);
+      for (const v of list) expect(row, `${name}: ${v}`).toContain(`\`${v}\``);
+    }
+  });
+
+  it('serves the default collectors the README names', async () => {
+    const text = await createMetrics().registry.metrics();
+    const names = documentedDefaultCollectors();
+    expect(names.length).toBeGreaterThanOrEqual(5);
+    for (const n of names) expect(text, n).toMatch(new RegExp(`^# TYPE ${n} `, 'm'));
+  });
+
+  it('names the Slack API counter as the Slack layer counts it', async () => {
     const metrics = createMetrics({ defaultMetrics: false });
-    metrics.slackApiCalls.inc({ method: 'chat.postMessage', outcome: 'rate_limited' });
+    metrics.slackApiCalls.inc({ method: 'chat.postMessage', outcome: 'ratelimited' });
     metrics.auditAppendFailures.inc();
     const text = await metrics.registry.metrics();
     expect(text).toContain(
-      'perfbot_slack_api_calls_total{method="chat.postMessage",outcome="rate_limited"} 1',
+      'perfbot_slack_api_calls_total{method="chat.postMessage",outcome="ratelimited"} 1',
     );
     expect(text).toContain('perfbot_audit_append_failures_total 1');
   });

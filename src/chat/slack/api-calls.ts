@@ -7,14 +7,20 @@ import { webApi } from '@slack/bolt';
 import type { Logger } from '../../log.js';
 import type { Metrics } from '../../metrics.js';
 
-export type CallOutcome =
-  | 'ok'
-  | 'ratelimited'
-  | 'http_5xx'
-  | 'http_4xx'
-  | 'timeout'
-  | 'network_error'
-  | 'slack_error';
+/**
+ * The `outcome` label values of perfbot_slack_api_calls_total. deploy/monitoring/perfbot.rules.yml
+ * and the Grafana dashboard match on them (test/unit/metrics-labels.test.ts keeps them in step).
+ */
+export const CALL_OUTCOMES = [
+  'ok',
+  'ratelimited',
+  'http_5xx',
+  'http_4xx',
+  'timeout',
+  'network_error',
+  'slack_error',
+] as const;
+export type CallOutcome = (typeof CALL_OUTCOMES)[number];
 
 export interface InstrumentedFetchOptions {
   /** SLACK_API_URL: calls under it are named by their method; anything else is a file upload. */
