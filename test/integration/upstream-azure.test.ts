@@ -307,8 +307,79 @@ describe('Azure Monitor: the published samples through POST /alerts/azure-monito
       const a = (await (await server.post(ROUTE, body)).json()) as { incidents: string[] };
       const b = (await (await server.post(ROUTE, other)).json()) as { incidents: string[] };
       expect(a.incidents[0]).not.toBe(b.incidents[0]);
+      // The documented spelling alertRuleId: two alert instances of one rule (two resources of
+      // a multi-resource rule) are one incident, whatever their subscriptions' names say.
+      const ruleId = `${SUB}/resourceGroups/test-RG/providers/microsoft.insights/metricAlerts/shared`;
+      const [c, d] = [structuredClone(body), structuredClone(other)];
+      for (const [x, n] of [
+        [c, 'c'],
+        [d, 'd'],
+      ] as const) {
+        x.data.essentials.alertRuleId = ruleId;
+        x.data.essentials.alertId = `${String(x.data.essentials.alertId)}-${n}`;
+      }
+      const ic = (await (await server.post(ROUTE, c)).json()) as { incidents: string[] };
+      const id = (await (await server.post(ROUTE, d)).json()) as { incidents: string[] };
+      expect(id.incidents).toEqual(ic.incidents);
+      expect(await server.store.get(ic.incidents[0] as string)).toMatchObject({
+        group: ruleId,
+        alertCount: 2,
+      });
     } finally {
       await server.close();
     }
   });
+
+  // The issue's case: monitorCondition stays "Fired" on every communication; the properties say
+  // when it is over. Posted in order through the route, the first opens, the second resolves.
+  type Sample = { data: { essentials: Record<string, unknown>; alertContext: Record<string, unknown> } };
+  const inOrder = async (id: string, first: (s: Sample) => void, second: (s: Sample) => void) => {
+    const [entry] = entries.filter((e) => e.id === id);
+    const sample = upstreamBody(entry as (typeof entries)[number]) as Sample;
+    const [a, b] = [structuredClone(sample), structuredClone(sample)];
+    first(a);
+    second(b);
+    expect(b.data.essentials.monitorCondition).toBe('Fired');
+    const server = await startUpstreamServer({ redis, prefix, catalog });
+    try {
+      const opened = (await (await server.post(ROUTE, a)).json()) as { incidents: string[] };
+      const incident = opened.incidents[0] as string;
+      expect(await server.store.get(incident)).toMatchObject({ status: 'open', firingCount: 1 });
+      const later = (await (await server.post(ROUTE, b)).json()) as { incidents: string[] };
+      expect(later.incidents).toEqual([incident]);
+      expect(await server.store.get(incident)).toMatchObject({ status: 'resolved', alertCount: 1 });
+    } finally {
+      await server.close();
+    }
+  };
+  const props = (s: Sample) => s.data.alertContext.properties as Record<string, unknown>;
+
+  it('Service Health: an active communication opens, the "Resolved" one (still "Fired") resolves', () =>
+    inOrder(
+      'azure/payload-samples/test-action-service-health',
+      (first) => {
+        props(first).stage = 'Active';
+        first.data.alertContext.status = 'Active';
+        // Each communication is a new alert instance, earlier than the sample's.
+        first.data.essentials.alertId = `${String(first.data.essentials.alertId)}-first`;
+        first.data.essentials.firedDateTime = '2025-04-15T17:20:36.256Z';
+        props(first).impactStartTime = '2025-04-15T17:20:36.256Z';
+      },
+      () => undefined,
+    ));
+
+  it('Resource Health: unavailable opens, available again (still "Fired") resolves', () =>
+    inOrder(
+      'azure/payload-samples/test-action-resource-health',
+      () => undefined,
+      (second) => {
+        Object.assign(props(second), {
+          currentHealthStatus: 'Available',
+          previousHealthStatus: 'Unavailable',
+        });
+        second.data.essentials.alertId = `${String(second.data.essentials.alertId)}-later`;
+        second.data.essentials.firedDateTime = '2025-04-15T18:49:45.304Z';
+        second.data.alertContext.eventTimestamp = '2025-04-15T18:49:45.304Z';
+      },
+    ));
 });
