@@ -12,6 +12,8 @@ import { startUpstreamServer, upstreamBody, upstreamEntries } from '../support/u
 const ROUTE = '/alerts/azure-monitor';
 const SUB = '/subscriptions/aaaa0a0a-bb1b-cc2c-dd3d-eeeeee4e4e4e';
 const DOC_SUB = '/subscriptions/<subscription ID>';
+const OLD_SUB = '/subscriptions/11111111-1111-1111-1111-111111111111';
+const NOW = new Date('2026-03-01T09:00:00Z');
 const MANUAL = (what: string) =>
   `no resolution will be sent: Azure Monitor does not resolve ${what}; resolve it by hand`;
 
@@ -237,6 +239,48 @@ const EXPECTED: Record<string, Expected> = {
       annotations: { summary: 'alert on SQL availability', expression: 'sql_up > 0', expressionValue: '0' },
     },
   },
+  // Microsoft's earlier test-action samples (MicrosoftDocs/azure-docs): shapes the current ones no
+  // longer show, still sent by older senders.
+  'azure/azure-docs/test-action-budget-aip': {
+    // "AIP Budget Notification": no alert id, rule, severity or time; the budget is the rule.
+    incident: { status: 'open', title: 'test-budgetName', firingCount: 1 },
+    alert: {
+      startsAt: NOW.toISOString(),
+      value: 1111.32,
+      fingerprint: `${OLD_SUB}/resourceGroups/test-RG/providers/Microsoft.Consumption/budgets/test-budgetName@8000.0`,
+      labels: {
+        alertname: 'test-budgetName',
+        budgetName: 'test-budgetName',
+        budgetType: 'Cost',
+        currency: 'USD',
+        resourceGroup: 'test-RG',
+      },
+      annotations: { budget: '10000', notificationThreshold: '8000.0', spentAmount: '1111.32' },
+    },
+    manual: 'budget and cost alerts',
+  },
+  'azure/azure-docs/test-action-actual-cost-budget': {
+    // monitorCondition: null — a budget alert only ever fires.
+    incident: { status: 'open', title: 'Test_actual_cost_budget', firingCount: 1 },
+    alert: { status: 'firing', value: 11111, labels: { thresholdType: 'Actual' } },
+    manual: 'budget and cost alerts',
+  },
+  'azure/azure-docs/test-action-forecasted-budget': {
+    incident: { status: 'open', title: 'Test_forcasted_budget', firingCount: 1 },
+    alert: { status: 'firing', value: 999.99, labels: { thresholdType: 'Forecasted' } },
+    manual: 'budget and cost alerts',
+  },
+  'azure/azure-docs/test-action-service-health': {
+    // firedDateTime without a zone is UTC; the stage says it is over.
+    incident: { status: 'resolved', title: 'test-ServiceHealthAlertRule', firingCount: 0 },
+    alert: {
+      status: 'resolved',
+      fingerprint: 'service-health:ABC1-DEF',
+      startsAt: '2021-11-16T20:00:00.000Z',
+      endsAt: '2021-11-17T01:00:00.000Z',
+      labels: { azureService: 'Azure Service Name', region: 'Global', trackingId: 'ABC1-DEF' },
+    },
+  },
   'azure/third-party/cloudadministrator-prometheus': {
     // Azure's rule name is "<group>/<alert>"; the rule's alertname label is the name.
     incident: { status: 'open', title: 'Average node CPU utilization is greater than 80%', firingCount: 1 },
@@ -272,7 +316,7 @@ describe('Azure Monitor: the published samples through POST /alerts/azure-monito
 
   it.each(entries.map((e) => [e.id, e] as const))('%s', async (id, entry) => {
     const want = EXPECTED[id] as Expected;
-    const server = await startUpstreamServer({ redis, prefix, catalog });
+    const server = await startUpstreamServer({ redis, prefix, catalog, now: () => NOW });
     try {
       const res = await server.post(ROUTE, upstreamBody(entry));
       expect(res.status).toBe(202);
