@@ -26,10 +26,12 @@ export const statusCommand: PerfCommand = {
         ? (ctx.threadLink?.(i.thread.channel, i.thread.ts) ?? `thread ${i.thread.channel}/${i.thread.ts}`)
         : 'no thread yet';
       const repeats = i.repeats > 0 ? `, ${i.repeats} repeats` : '';
+      // Alerts Alertmanager did not list (max_alerts) may fire: "0/2 firing" is not "all clear".
+      const hidden = i.notShown ? `, ${i.notShown} more not shown by Alertmanager (max_alerts)` : '';
       return {
         text: `${i.title} — ${i.playbookId ?? 'no playbook'} — open ${formatAge(now - i.openedAtMs)}`,
-        tone: i.firing > 0 ? 'critical' : 'warn',
-        detail: `${i.id} · ${i.firing}/${i.alerts} alerts firing${repeats} · ${where}`,
+        tone: i.firing > 0 || i.notShown ? 'critical' : 'warn',
+        detail: `${i.id} · ${i.firing}/${i.alerts} alerts firing${hidden}${repeats} · ${where}`,
       };
     });
     const more = open.length > LIMIT ? [note(`showing the ${LIMIT} oldest; more are open`)] : [];
@@ -48,6 +50,7 @@ export const statusCommand: PerfCommand = {
           alerts: i.alerts,
           firing: i.firing,
           repeats: i.repeats,
+          notShown: i.notShown ?? 0,
           thread: i.thread ?? null,
         })),
       },

@@ -7,8 +7,10 @@
 // in azure-context.ts; the samples Microsoft publishes for each kind are in
 // test/fixtures/upstream/azure-monitor.
 import { InvalidInputError } from '../errors.js';
+import { LEGACY_BUDGET_SCHEMA_ID, parseLegacyBudget } from './azure-budget.js';
 import { type AzureKind, alertKind, readContext } from './azure-context.js';
 import {
+  describe,
   isObject,
   iso,
   type JsonObject,
@@ -17,7 +19,6 @@ import {
   requireObject,
   requireOneOf,
   requireString,
-  requireTime,
 } from './read.js';
 import type { Alert, AlertBatch, ParseOptions } from './schema.js';
 
@@ -38,9 +39,11 @@ export const AZURE_SEVERITY: Readonly<Record<string, 'critical' | 'warning' | 'i
 
 /** What an alert of a kind that never sends a resolution carries in `annotations.resolution`. */
 export const NO_RESOLUTION = 'no resolution will be sent: Azure Monitor does not resolve';
+const manual = (what: string) => `${NO_RESOLUTION} ${what}; resolve it by hand`;
 
 export function parseAzureMonitor(body: unknown, options: ParseOptions): AlertBatch {
   const root = requireObject(body, '');
+  if (root.schemaId === LEGACY_BUDGET_SCHEMA_ID) return parseLegacyBudget(root, options, manual);
   if (root.schemaId !== AZURE_SCHEMA_ID) {
     throw new InvalidInputError(
       'schemaId',
@@ -51,10 +54,15 @@ export function parseAzureMonitor(body: unknown, options: ParseOptions): AlertBa
   const ess = requireObject(data.essentials, 'data.essentials');
   const path = 'data.essentials';
   const alertId = requireString(ess, 'alertId', path);
-  const condition = requireOneOf(ess, 'monitorCondition', path, ['Fired', 'Resolved'] as const);
-  const firedAt = requireTime(ess, 'firedDateTime', path);
   const context = isObject(data.alertContext) ? data.alertContext : {};
   const kind = alertKind(ess, context);
+  // Cost Management alerts have been sent with `monitorCondition: null` (Microsoft's 2022–2023
+  // test-action samples): they only ever fire.
+  const condition =
+    kind === 'budget' && (ess.monitorCondition === null || ess.monitorCondition === undefined)
+      ? 'Fired'
+      : requireOneOf(ess, 'monitorCondition', path, ['Fired', 'Resolved'] as const);
+  const firedAt = azureTime(ess, 'firedDateTime', path);
   const rule = ruleIdentity(ess, context, kind, alertId, path);
 
   const labels: Record<string, string> = {};
@@ -89,7 +97,7 @@ export function parseAzureMonitor(body: unknown, options: ParseOptions): AlertBa
     for (const [k, v] of Object.entries(data.customProperties)) put(k, v);
   }
   note('description', ess.description);
-  if (ctx.resolution === 'none') note('resolution', `${NO_RESOLUTION} ${ctx.what}; resolve it by hand`);
+  if (ctx.resolution === 'none') note('resolution', manual(ctx.what));
 
   const resolved = condition === 'Resolved' || ctx.resolved === true;
   const startsMs = ctx.startsMs ?? firedAt;
@@ -103,7 +111,7 @@ export function parseAzureMonitor(body: unknown, options: ParseOptions): AlertBa
     fingerprint: ctx.fingerprint ?? alertId,
   };
   if (resolved) {
-    const ends = ctx.endsMs ?? parseTime(ess.resolvedDateTime) ?? (ctx.resolved ? firedAt : undefined);
+    const ends = ctx.endsMs ?? utc(ess.resolvedDateTime) ?? (ctx.resolved ? firedAt : undefined);
     alert.endsAt = iso(Math.max(ends ?? options.now().getTime(), startsMs));
   }
   const link = optionalString(ess, 'investigationLink') ?? ctx.link;
@@ -152,6 +160,21 @@ function ruleIdentity(
     return { name, group: ruleId ?? (ruleGroup ? `${ruleGroup}/${name}` : `rule:${subscription}/${rule}`) };
   }
   return { name: rule, group: ruleId ?? `rule:${subscription}/${rule}` };
+}
+
+/**
+ * Azure's essentials times are UTC (the schema says so) and have been sent without the zone
+ * ("2021-11-17T05:34:48.0623172" in a published Service Health sample): read as UTC.
+ */
+function utc(value: unknown): number | undefined {
+  return parseTime(typeof value === 'string' && ZONELESS.test(value) ? `${value}Z` : value);
+}
+const ZONELESS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?$/;
+
+function azureTime(obj: JsonObject, key: string, path: string): number {
+  const ms = utc(obj[key]);
+  if (ms !== undefined) return ms;
+  throw new InvalidInputError(`${path}.${key}`, `expected an RFC 3339 time, got ${describe(obj[key])}`);
 }
 
 function firstString(value: unknown): string | undefined {

@@ -51,13 +51,14 @@ export function metricMath(metrics: unknown[], put: Put, note: Put): void {
           dims.push([d.name, d.value]);
       }
     }
+    // Ours first: a dimension named "namespace" cannot replace the metric's namespace.
+    put(`${id}.namespace`, metric.Namespace);
+    put(`${id}.metric`, metric.MetricName);
+    put(`${id}.stat`, stat.Stat);
     for (const [name, value] of dims) {
       put(`${id}.${name}`, value);
       add(name, value);
     }
-    put(`${id}.namespace`, metric.Namespace);
-    put(`${id}.metric`, metric.MetricName);
-    put(`${id}.stat`, stat.Stat);
     add('namespace', metric.Namespace);
     add('metric', metric.MetricName);
     add('statistic', stat.Stat);

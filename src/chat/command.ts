@@ -46,6 +46,8 @@ export interface IncidentListing {
   alerts: number;
   firing: number;
   repeats: number;
+  /** Alerts Alertmanager left out of its notifications (max_alerts): they may still fire. */
+  notShown?: number | undefined;
   thread: { channel: string; ts: string } | undefined;
 }
 
@@ -65,6 +67,7 @@ export function incidentDirectory(store: Pick<IncidentStore, 'listOpen'>): Incid
         alerts: i.alertCount,
         firing: i.firingCount,
         repeats: i.repeats,
+        notShown: i.truncatedAlerts,
         thread: i.thread,
       })),
   };

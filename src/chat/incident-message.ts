@@ -122,9 +122,8 @@ export function rootMessage(
     }),
   ];
   if (summary) parts.push(text(summary));
-  // issue 17: kinds whose sender never says they ended (Azure activity log, budgets …) say so.
-  const manual = incident.alerts.map((a) => a.annotations.resolution).find(Boolean);
-  if (manual && !resolved) parts.push(note(manual));
+  const manual = manualResolution(incident);
+  if (manual) parts.push(note(manual));
   if (incident.alerts.length > 1 || resolved) {
     const sorted = [...incident.alerts].sort(
       (a, b) => Number(a.status === 'resolved') - Number(b.status === 'resolved'),
@@ -145,6 +144,16 @@ export function rootMessage(
   };
 }
 
+/**
+ * issue 17: an open incident of a kind whose sender never says it ended (Azure activity log,
+ * budgets …) says so wherever its state is shown — root, digest line, terminal line — so people
+ * know to resolve it by hand.
+ */
+export function manualResolution(incident: Pick<Incident, 'alerts' | 'status'>): string | undefined {
+  if (incident.status === 'resolved') return undefined;
+  return incident.alerts.map((a) => a.annotations.resolution).find(Boolean);
+}
+
 /** How the terminal names an incident above its thread's messages. */
 export function incidentLabel(incident: Pick<Incident, 'id' | 'title'>): string {
   return `${incident.title} (${incident.id})`;
@@ -161,7 +170,8 @@ export function eventLine(incident: Incident, playbook: LoadedPlaybook | undefin
     return `${TONE_MARK.ok} Resolved: ${incident.title} — after ${formatAge(incident.durationMs ?? 0)} · ${where}`;
   const said = summaryOf(incident)?.replace(/\s+/g, ' ').trim();
   const summary = said ? ` — ${said.length > 120 ? `${said.slice(0, 119)}…` : said}` : '';
-  return `${TONE_MARK[severityTone(severity)]} ${severity.toUpperCase()}: ${incident.title}${summary} — ${counterLine(incident)} · ${where}`;
+  const manual = manualResolution(incident);
+  return `${TONE_MARK[severityTone(severity)]} ${severity.toUpperCase()}: ${incident.title}${summary} — ${counterLine(incident)}${manual ? ` · ${manual}` : ''} · ${where}`;
 }
 
 /** What the alerts say about themselves: the first summary (or description). */
@@ -183,7 +193,14 @@ export function digestMessage(
       tone: resolved ? 'ok' : severityTone(sev),
       detail: resolved
         ? `${incident.id} · resolved after ${formatAge(incident.durationMs ?? 0)} · ${incident.alertCount} alerts`
-        : `${incident.id} · open ${formatAge(now.getTime() - Date.parse(incident.openedAt))} · ${counterLine(incident)}`,
+        : [
+            incident.id,
+            `open ${formatAge(now.getTime() - Date.parse(incident.openedAt))}`,
+            counterLine(incident),
+            manualResolution(incident),
+          ]
+            .filter(Boolean)
+            .join(' · '),
     };
   });
   const alerts = incidents.reduce((n, x) => n + x.incident.alertCount, 0);

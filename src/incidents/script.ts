@@ -50,8 +50,10 @@ import { NAMES_LUA } from './script-names.js';
 
 // Truncated groups (issue 17): while the request says alerts were left out (truncated > 0), the
 // listed alerts are not the whole group, so the incident stays open however many of them
-// resolved; the count is kept in the hash field `truncated`. A later request with nothing left
-// out resolves it (or a person does).
+// resolved. Each group's count is kept in the hash field `truncated:<group key>` (correlation
+// joins several groups into one incident: one group's complete notification says nothing of
+// another's left-out alerts); `truncated` is their sum. When every group's latest request left
+// nothing out, the incident resolves like any other (or a person resolves it).
 export const GROUP_ARGS = 16;
 
 export const APPLY_ALERTS_LUA = `
@@ -203,8 +205,17 @@ for gi = 1, ngroups do
 
   if id then
     if not seen_ids[id] then seen_ids[id] = true; ids[#ids + 1] = id end
-    -- issue 17: a changed count of left-out alerts is worth writing on its own
-    local retrunc = status == 'open' and trunc ~= ktrunc
+    -- issue 17: the incident's left-out alerts, over all its groups (read only when any are)
+    local total = trunc
+    if ktrunc ~= '0' then
+      local sum = tonumber(trunc)
+      for _, g in ipairs(redis.call('HKEYS', ik .. ':groups')) do
+        if g ~= k then sum = sum + tonumber(redis.call('HGET', ik, 'truncated:' .. g) or '0') end
+      end
+      total = fmt(sum)
+    end
+    -- a changed count of left-out alerts is worth writing on its own
+    local retrunc = status == 'open' and total ~= ktrunc
     if opened or joined or #added > 0 or #repeated > 0 or #resolved > 0 or retrunc then
       local flat = {}
       for u, i in pairs(dirty) do
@@ -215,7 +226,12 @@ for gi = 1, ngroups do
       end
       for c = 1, #flat, 1000 do redis.call('HSET', ak, unpack(flat, c, math.min(c + 999, #flat))) end
       local fields = { 'alerts', nalerts, 'firing', firing, 'repeats', repeats,
-        'startedAt', fmt(started), 'lastEnd', fmt(lastEnd), 'updatedAt', nows, 'truncated', trunc }
+        'startedAt', fmt(started), 'lastEnd', fmt(lastEnd), 'updatedAt', nows, 'truncated', total }
+      if trunc ~= '0' then
+        fields[#fields + 1] = 'truncated:' .. k; fields[#fields + 1] = trunc
+      elseif ktrunc ~= '0' then
+        redis.call('HDEL', ik, 'truncated:' .. k)
+      end
       if opened then
         local more = { 'id', id, 'key', k, 'source', src, 'group', grp, 'playbook', pb, 'trigger', ti,
           'triggerDescription', td, 'title', title, 'status', 'open', 'openedAt', nows,
@@ -234,7 +250,7 @@ for gi = 1, ngroups do
         if gained then fields[#fields + 1] = 'diagnosedAt'; fields[#fields + 1] = nows end
       end
       -- issue 17: never while alerts were left out; also when the last left-out ones are gone
-      local resolve = status == 'open' and firing <= 0 and trunc == '0' and (#resolved > 0 or ktrunc ~= '0')
+      local resolve = status == 'open' and firing <= 0 and total == '0' and (#resolved > 0 or ktrunc ~= '0')
       local ended = math.max(lastEnd, started)
       if resolve then
         for _, v in ipairs({ 'status', 'resolved', 'resolvedAt', fmt(ended), 'durationMs', fmt(ended - started) }) do
@@ -264,7 +280,7 @@ for gi = 1, ngroups do
       elseif #resolved > 0 and status == 'open' then
         -- issue 17: say how many alerts the request left out, so "0 firing" is not read as done
         emit('alert-resolved', resolved, ',"firing":' .. fmt(firing)
-          .. ((trunc ~= '0') and (',"truncatedAlerts":' .. trunc) or ''))
+          .. ((total ~= '0') and (',"truncatedAlerts":' .. total) or ''))
       end
       if gained and not resolve then
         emit('rediagnose', {}, ',"newNames":[' .. concat(gained, ',') .. '],"firingNames":[' .. concat(names, ',') .. ']')

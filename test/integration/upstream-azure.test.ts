@@ -12,6 +12,8 @@ import { startUpstreamServer, upstreamBody, upstreamEntries } from '../support/u
 const ROUTE = '/alerts/azure-monitor';
 const SUB = '/subscriptions/aaaa0a0a-bb1b-cc2c-dd3d-eeeeee4e4e4e';
 const DOC_SUB = '/subscriptions/<subscription ID>';
+const OLD_SUB = '/subscriptions/11111111-1111-1111-1111-111111111111';
+const NOW = new Date('2026-03-01T09:00:00Z');
 const MANUAL = (what: string) =>
   `no resolution will be sent: Azure Monitor does not resolve ${what}; resolve it by hand`;
 
@@ -237,6 +239,48 @@ const EXPECTED: Record<string, Expected> = {
       annotations: { summary: 'alert on SQL availability', expression: 'sql_up > 0', expressionValue: '0' },
     },
   },
+  // Microsoft's earlier test-action samples (MicrosoftDocs/azure-docs): shapes the current ones no
+  // longer show, still sent by older senders.
+  'azure/azure-docs/test-action-budget-aip': {
+    // "AIP Budget Notification": no alert id, rule, severity or time; the budget is the rule.
+    incident: { status: 'open', title: 'test-budgetName', firingCount: 1 },
+    alert: {
+      startsAt: NOW.toISOString(),
+      value: 1111.32,
+      fingerprint: `${OLD_SUB}/resourceGroups/test-RG/providers/Microsoft.Consumption/budgets/test-budgetName@8000.0`,
+      labels: {
+        alertname: 'test-budgetName',
+        budgetName: 'test-budgetName',
+        budgetType: 'Cost',
+        currency: 'USD',
+        resourceGroup: 'test-RG',
+      },
+      annotations: { budget: '10000', notificationThreshold: '8000.0', spentAmount: '1111.32' },
+    },
+    manual: 'budget and cost alerts',
+  },
+  'azure/azure-docs/test-action-actual-cost-budget': {
+    // monitorCondition: null — a budget alert only ever fires.
+    incident: { status: 'open', title: 'Test_actual_cost_budget', firingCount: 1 },
+    alert: { status: 'firing', value: 11111, labels: { thresholdType: 'Actual' } },
+    manual: 'budget and cost alerts',
+  },
+  'azure/azure-docs/test-action-forecasted-budget': {
+    incident: { status: 'open', title: 'Test_forcasted_budget', firingCount: 1 },
+    alert: { status: 'firing', value: 999.99, labels: { thresholdType: 'Forecasted' } },
+    manual: 'budget and cost alerts',
+  },
+  'azure/azure-docs/test-action-service-health': {
+    // firedDateTime without a zone is UTC; the stage says it is over.
+    incident: { status: 'resolved', title: 'test-ServiceHealthAlertRule', firingCount: 0 },
+    alert: {
+      status: 'resolved',
+      fingerprint: 'service-health:ABC1-DEF',
+      startsAt: '2021-11-16T20:00:00.000Z',
+      endsAt: '2021-11-17T01:00:00.000Z',
+      labels: { azureService: 'Azure Service Name', region: 'Global', trackingId: 'ABC1-DEF' },
+    },
+  },
   'azure/third-party/cloudadministrator-prometheus': {
     // Azure's rule name is "<group>/<alert>"; the rule's alertname label is the name.
     incident: { status: 'open', title: 'Average node CPU utilization is greater than 80%', firingCount: 1 },
@@ -272,7 +316,7 @@ describe('Azure Monitor: the published samples through POST /alerts/azure-monito
 
   it.each(entries.map((e) => [e.id, e] as const))('%s', async (id, entry) => {
     const want = EXPECTED[id] as Expected;
-    const server = await startUpstreamServer({ redis, prefix, catalog });
+    const server = await startUpstreamServer({ redis, prefix, catalog, now: () => NOW });
     try {
       const res = await server.post(ROUTE, upstreamBody(entry));
       expect(res.status).toBe(202);
@@ -307,8 +351,79 @@ describe('Azure Monitor: the published samples through POST /alerts/azure-monito
       const a = (await (await server.post(ROUTE, body)).json()) as { incidents: string[] };
       const b = (await (await server.post(ROUTE, other)).json()) as { incidents: string[] };
       expect(a.incidents[0]).not.toBe(b.incidents[0]);
+      // The documented spelling alertRuleId: two alert instances of one rule (two resources of
+      // a multi-resource rule) are one incident, whatever their subscriptions' names say.
+      const ruleId = `${SUB}/resourceGroups/test-RG/providers/microsoft.insights/metricAlerts/shared`;
+      const [c, d] = [structuredClone(body), structuredClone(other)];
+      for (const [x, n] of [
+        [c, 'c'],
+        [d, 'd'],
+      ] as const) {
+        x.data.essentials.alertRuleId = ruleId;
+        x.data.essentials.alertId = `${String(x.data.essentials.alertId)}-${n}`;
+      }
+      const ic = (await (await server.post(ROUTE, c)).json()) as { incidents: string[] };
+      const id = (await (await server.post(ROUTE, d)).json()) as { incidents: string[] };
+      expect(id.incidents).toEqual(ic.incidents);
+      expect(await server.store.get(ic.incidents[0] as string)).toMatchObject({
+        group: ruleId,
+        alertCount: 2,
+      });
     } finally {
       await server.close();
     }
   });
+
+  // The issue's case: monitorCondition stays "Fired" on every communication; the properties say
+  // when it is over. Posted in order through the route, the first opens, the second resolves.
+  type Sample = { data: { essentials: Record<string, unknown>; alertContext: Record<string, unknown> } };
+  const inOrder = async (id: string, first: (s: Sample) => void, second: (s: Sample) => void) => {
+    const [entry] = entries.filter((e) => e.id === id);
+    const sample = upstreamBody(entry as (typeof entries)[number]) as Sample;
+    const [a, b] = [structuredClone(sample), structuredClone(sample)];
+    first(a);
+    second(b);
+    expect(b.data.essentials.monitorCondition).toBe('Fired');
+    const server = await startUpstreamServer({ redis, prefix, catalog });
+    try {
+      const opened = (await (await server.post(ROUTE, a)).json()) as { incidents: string[] };
+      const incident = opened.incidents[0] as string;
+      expect(await server.store.get(incident)).toMatchObject({ status: 'open', firingCount: 1 });
+      const later = (await (await server.post(ROUTE, b)).json()) as { incidents: string[] };
+      expect(later.incidents).toEqual([incident]);
+      expect(await server.store.get(incident)).toMatchObject({ status: 'resolved', alertCount: 1 });
+    } finally {
+      await server.close();
+    }
+  };
+  const props = (s: Sample) => s.data.alertContext.properties as Record<string, unknown>;
+
+  it('Service Health: an active communication opens, the "Resolved" one (still "Fired") resolves', () =>
+    inOrder(
+      'azure/payload-samples/test-action-service-health',
+      (first) => {
+        props(first).stage = 'Active';
+        first.data.alertContext.status = 'Active';
+        // Each communication is a new alert instance, earlier than the sample's.
+        first.data.essentials.alertId = `${String(first.data.essentials.alertId)}-first`;
+        first.data.essentials.firedDateTime = '2025-04-15T17:20:36.256Z';
+        props(first).impactStartTime = '2025-04-15T17:20:36.256Z';
+      },
+      () => undefined,
+    ));
+
+  it('Resource Health: unavailable opens, available again (still "Fired") resolves', () =>
+    inOrder(
+      'azure/payload-samples/test-action-resource-health',
+      () => undefined,
+      (second) => {
+        Object.assign(props(second), {
+          currentHealthStatus: 'Available',
+          previousHealthStatus: 'Unavailable',
+        });
+        second.data.essentials.alertId = `${String(second.data.essentials.alertId)}-later`;
+        second.data.essentials.firedDateTime = '2025-04-15T18:49:45.304Z';
+        second.data.alertContext.eventTimestamp = '2025-04-15T18:49:45.304Z';
+      },
+    ));
 });

@@ -154,6 +154,39 @@ describe('alert rule identity', () => {
     });
   });
 
+  it('monitorCondition null is a firing budget alert, and still a 400 for any other kind', () => {
+    expect(parse(sample('azure/azure-docs/test-action-actual-cost-budget')).alerts[0]?.status).toBe('firing');
+    const p = sample('azure/payload-samples/test-action-metric-static-threshold');
+    p.data.essentials.monitorCondition = null;
+    expect(() => parse(p)).toThrow(expect.objectContaining({ field: 'data.essentials.monitorCondition' }));
+  });
+
+  it('a legacy "AIP Budget Notification" is grouped by the budget; the same threshold again is the same alert', () => {
+    const body = sample('azure/azure-docs/test-action-budget-aip') as unknown as {
+      data: Record<string, unknown>;
+    };
+    const first = parse(body);
+    expect(first.group).toBe(
+      '/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/test-RG/providers/Microsoft.Consumption/budgets/test-budgetName',
+    );
+    const again = parseAzureMonitor(body, { now: () => new Date('2026-01-02T00:00:00Z') });
+    expect(again.alerts[0]?.fingerprint).toBe(first.alerts[0]?.fingerprint);
+    const higher = parse({ ...body, data: { ...body.data, NotificationThresholdAmount: '9500.0' } });
+    expect(higher.alerts[0]?.fingerprint).not.toBe(first.alerts[0]?.fingerprint);
+    const { BudgetName: _, ...unnamed } = body.data;
+    expect(() => parse({ ...body, data: unnamed })).toThrow(
+      expect.objectContaining({ field: 'data.BudgetName' }),
+    );
+  });
+
+  it('a firedDateTime without a zone is UTC; one that is no time at all is a 400', () => {
+    const p = sample('azure/payload-samples/test-action-metric-static-threshold');
+    p.data.essentials.firedDateTime = '2021-11-17T05:34:48.0623172';
+    expect(parse(p).alerts[0]?.startsAt).toBe('2021-11-17T05:34:48.062Z');
+    p.data.essentials.firedDateTime = '17/11/2021 05:34';
+    expect(() => parse(p)).toThrow(expect.objectContaining({ field: 'data.essentials.firedDateTime' }));
+  });
+
   it('other alerts still need their alert rule (400 naming the field)', () => {
     const p = sample('azure/payload-samples/test-action-log-v2');
     p.data.essentials.alertRule = null;

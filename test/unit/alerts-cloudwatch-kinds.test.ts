@@ -96,6 +96,14 @@ describe('metric-math alarms', () => {
     });
   });
 
+  it("a dimension named like one of a metric's labels does not replace it", () => {
+    const alarm = structuredClone(errorRate) as typeof errorRate;
+    const metrics = alarm.Trigger.Metrics as { MetricStat?: { Metric: { Dimensions: unknown[] } } }[];
+    metrics[1]?.MetricStat?.Metric.Dimensions.push({ value: 'spoofed', name: 'namespace' });
+    const [alert] = parseCloudWatchAlarm(JSON.stringify(alarm), sns).alerts;
+    expect(alert?.labels['errors.namespace']).toBe('AWS/S3');
+  });
+
   it('playbook triggers can match them: by namespace and bucket, by one metric of the expression', () => {
     const [alert] = parseCloudWatchAlarm(JSON.stringify(errorRate), sns).alerts;
     const byBucket = testCatalog(

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAlertmanager } from '../../src/alerts/alertmanager.js';
 import { parseAzureMonitor } from '../../src/alerts/azure-monitor.js';
 import type { AlertBatch } from '../../src/alerts/schema.js';
-import { rootMessage } from '../../src/chat/incident-message.js';
+import { digestMessage, eventLine, rootMessage } from '../../src/chat/incident-message.js';
 import { renderPlain } from '../../src/chat/plain.js';
 import { IncidentStore } from '../../src/incidents/store.js';
 import { testRedis } from '../support/redis.js';
@@ -23,7 +23,7 @@ beforeAll(() => {
 });
 afterAll(() => redis?.disconnect());
 
-async function shown(...batches: AlertBatch[]): Promise<string> {
+async function incidentOf(...batches: AlertBatch[]) {
   let id = '';
   for (const b of batches)
     id =
@@ -35,7 +35,11 @@ async function shown(...batches: AlertBatch[]): Promise<string> {
       ).incidents[0] ?? id;
   const incident = await store.get(id);
   if (!incident) throw new Error('no incident');
-  return renderPlain(rootMessage(incident, undefined, now()));
+  return incident;
+}
+
+async function shown(...batches: AlertBatch[]): Promise<string> {
+  return renderPlain(rootMessage(await incidentOf(...batches), undefined, now()));
 }
 
 type Azure = { data: { essentials: Record<string, unknown> } };
@@ -66,5 +70,33 @@ describe('root messages of real payloads', () => {
     );
     expect(text).toContain('0 of 2 alerts firing · 3 more not shown by Alertmanager (max_alerts)');
     expect(text).not.toContain('Resolved');
+  });
+
+  it('the digest line and the terminal line say it too; a resolved incident no longer does', async () => {
+    const body = readUpstream<Azure>('azure-monitor/payload-samples/test-action-activity-log.json');
+    body.data.essentials.alertRule = 'digest-activityLogAlertRule';
+    const incident = await incidentOf(parseAzureMonitor(body, { now }));
+    const mark = 'no resolution will be sent: Azure Monitor does not resolve activity log alerts';
+    const digest = renderPlain(digestMessage([{ incident, playbook: undefined }], now()));
+    expect(digest).toContain(mark);
+    expect(eventLine(incident, undefined)).toContain(`1 of 1 alert firing · ${mark}; resolve it by hand`);
+    const closed = { ...incident, status: 'resolved' as const };
+    expect(renderPlain(rootMessage(closed, undefined, now()))).not.toContain(mark);
+    expect(eventLine(closed, undefined)).not.toContain(mark);
+  });
+
+  it('the terminal line of a truncated group says how many are not shown', async () => {
+    const truncated = readUpstream<{ groupKey: string }>('alertmanager/debian/truncated-firing.json');
+    const resolved = readUpstream<{ groupKey: string }>(
+      'alertmanager/debian/truncated-visible-resolved.json',
+    );
+    truncated.groupKey = resolved.groupKey = 'terminal-line-truncated';
+    const incident = await incidentOf(
+      parseAlertmanager(truncated, { now }),
+      parseAlertmanager(resolved, { now }),
+    );
+    expect(eventLine(incident, undefined)).toContain(
+      '0 of 2 alerts firing · 3 more not shown by Alertmanager (max_alerts)',
+    );
   });
 });

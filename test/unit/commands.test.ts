@@ -88,6 +88,17 @@ describe('/perf dispatcher', () => {
           repeats: 0,
           thread: undefined,
         },
+        {
+          id: 'inc-3',
+          title: 'Truncated',
+          playbookId: undefined,
+          openedAtMs: now().getTime() - 60_000,
+          alerts: 2,
+          firing: 0,
+          repeats: 0,
+          notShown: 3,
+          thread: undefined,
+        },
       ],
     };
     const text = renderPlain(
@@ -102,6 +113,10 @@ describe('/perf dispatcher', () => {
     expect(text).toContain('inc-1 · 2/3 alerts firing, 1 repeats · https://x/archives/C0INC/p1.2');
     expect(text).toContain('Unrouted — no playbook — open 30s');
     expect(text).toContain('no thread yet');
+    // issue 17: a truncated group's unlisted alerts may fire; status says so.
+    expect(text).toContain(
+      'inc-3 · 0/2 alerts firing, 3 more not shown by Alertmanager (max_alerts) · no thread yet',
+    );
     expect(
       renderPlain(
         (await dispatch('status', ctx(slack, { incidents: { listOpen: async () => [] } }))).message,

@@ -26,14 +26,15 @@ function setup() {
   const store = new IncidentStore({ redis, prefix, now: () => new Date(T0) });
   const events: IncidentEvent[] = [];
   store.onEvent((e) => events.push(e));
-  const apply = (truncatedAlerts: number, ...alerts: Alert[]) => {
-    const batch: AlertBatch = { source: 'alertmanager', group: 'g', alerts, truncatedAlerts, meta: {} };
+  const applyTo = (group: string, truncatedAlerts: number, ...alerts: Alert[]) => {
+    const batch: AlertBatch = { source: 'alertmanager', group, alerts, truncatedAlerts, meta: {} };
     return store.apply(
       batch,
       alerts.map((a) => routeAlert(a, catalog)),
     );
   };
-  return { store, events, apply };
+  const apply = (truncatedAlerts: number, ...alerts: Alert[]) => applyTo('g', truncatedAlerts, ...alerts);
+  return { store, events, apply, applyTo };
 }
 
 const alert = (pod: string, status: 'firing' | 'resolved', name = 'HighLatency'): Alert => ({
@@ -100,5 +101,25 @@ describe('truncated groups', () => {
     for (const id of incidents) {
       expect(await store.get(id)).toMatchObject({ status: 'open', truncatedAlerts: 2, firingCount: 0 });
     }
+  });
+
+  it('a joined group that leaves nothing out does not resolve the incident while another group left alerts out', async () => {
+    const { store, applyTo } = setup();
+    const md = (a: Alert): Alert => ({ ...a, labels: { ...a.labels, namespace: 'md' } });
+    const first = await applyTo('g1', 3, md(alert('a', 'firing')), md(alert('b', 'firing')));
+    const id = first.incidents[0] as string;
+    // A second Alertmanager group of the same playbook and namespace joins the incident.
+    expect((await applyTo('g2', 0, md(alert('c', 'firing')))).incidents).toEqual([id]);
+    await applyTo('g1', 3, md(alert('a', 'resolved')), md(alert('b', 'resolved')));
+    await applyTo('g2', 0, md(alert('c', 'resolved')));
+    expect(await store.get(id)).toMatchObject({ status: 'open', firingCount: 0, truncatedAlerts: 3 });
+    // The other group's count changes; both add up.
+    await applyTo('g2', 2, md(alert('c', 'resolved')));
+    expect(await store.get(id)).toMatchObject({ status: 'open', truncatedAlerts: 5 });
+    await applyTo('g2', 0, md(alert('c', 'resolved')));
+    expect(await store.get(id)).toMatchObject({ status: 'open', truncatedAlerts: 3 });
+    // The group that left alerts out says it no longer does: now the incident is whole, and over.
+    await applyTo('g1', 0, md(alert('a', 'resolved')));
+    expect(await store.get(id)).toMatchObject({ status: 'resolved' });
   });
 });
