@@ -120,4 +120,62 @@ describe('a malformed button value clicked in Slack', () => {
     ]);
     expect(entries.every((e) => e.actor === 'U0MALLORY')).toBe(true);
   });
+
+  it('on Deny, Revert and the incident buttons too: every refusal audited, the raw value cut to 64', async () => {
+    s = await startHarness({});
+    const raw = `inc-../../${'y'.repeat(100)}`;
+    const clicks = [
+      'remediation.deny',
+      'remediation.revert',
+      'incident.ack',
+      'incident.rerun',
+      'incident.resolve',
+      'incident.unsilence',
+      'incident.silence', // a select: its incident is in block_id, here not perfbot's
+    ];
+    for (const actionId of clicks) {
+      const res = await s.click({
+        actionId,
+        value: raw,
+        user: 'U0MALLORY',
+        channel: 'C0OPS',
+        messageTs: '1700000000.000100',
+      });
+      expect(res.status).toBe(200);
+    }
+    await waitUntil(
+      () => s.fake.ephemerals.filter((e) => e.user === 'U0MALLORY').length === clicks.length || undefined,
+      'every refusal told to the clicker',
+    );
+    const trail = await s.audit.readTrail();
+    const cut = raw.slice(0, 64);
+    expect(trail.find((e) => e.event === 'proposal.refused')?.details).toEqual({
+      reason: 'not-found',
+      decision: 'deny',
+      malformed: true,
+      value: cut,
+      valueLength: raw.length,
+    });
+    // Revert: the click with its value, then the refusal (not an approver, or no such fix).
+    expect(trail.find((e) => e.details.button === 'remediation.revert')?.details.value).toBe(cut);
+    expect(
+      trail.some(
+        (e) =>
+          (e.event === 'command.refused' && e.details.command === 'undo') || e.event === 'revert.refused',
+      ),
+    ).toBe(true);
+    const refused = trail.filter((e) => e.event === 'command.refused' && e.details.malformed === true);
+    expect(refused.map((e) => e.details.command).sort()).toEqual(
+      ['incident.ack', 'incident.rerun', 'incident.resolve', 'incident.silence', 'incident.unsilence'].sort(),
+    );
+    for (const e of refused.filter((r) => r.details.command !== 'incident.silence')) {
+      expect(e).toMatchObject({ actor: 'U0MALLORY', details: { value: cut, valueLength: raw.length } });
+    }
+    expect(refused.find((e) => e.details.command === 'incident.silence')?.details).toMatchObject({
+      reason: 'malformed',
+      blockId: 'b1',
+    });
+    // Nothing longer than 64 characters of what the clicker sent reached the trail.
+    expect(JSON.stringify(trail)).not.toContain(raw.slice(0, 65));
+  });
 });
