@@ -99,6 +99,14 @@ export async function auditCli(config: Config, options: AuditCliOptions, io: Io)
     for (const line of lines) (ok ? io.out : io.err)(line);
     return ok ? 0 : 1;
   }
+  if (options.sinceCheckpoint !== undefined && !key) {
+    // Without the key a checkpoint is just text: whoever cut the trail can paste the logged
+    // signature into a forged entry.
+    return usage(
+      io,
+      '--since-checkpoint needs PERFBOT_AUDIT_KEY (the public key suffices): without it the checkpoint cannot be checked',
+    );
+  }
   let before: Date | undefined;
   if (options.action === 'export') {
     before = options.before ? new Date(options.before) : undefined;

@@ -139,6 +139,14 @@ export async function verifyEntries(
         reason: 'the trail is empty but its head pointer names this entry: all entries were removed',
       });
     }
+    // Every trim appends its audit.trimmed entry right after it, so a trail that is nothing but
+    // a trim marker lost what followed it — even when the head pointer was moved back to match.
+    return fail({
+      id: base.id,
+      time: base.time,
+      reason:
+        'nothing follows the trim marker (audit:base), but every trim is followed by its audit.trimmed entry: the entries after the trim were removed and the head pointer rewritten',
+    });
   } else if (head.hash === undefined) {
     return fail({ id: last.id, time: last.time, reason: 'the head pointer is missing: it was deleted' });
   } else if (head.hash !== last.hash || head.id !== last.id) {

@@ -7,7 +7,9 @@ import { Redis } from 'ioredis';
 import pino from 'pino';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { loadAuditKey, parseAuditKey } from '../../src/audit/key.js';
+import { writeSegment } from '../../src/audit/segment-export.js';
 import { AuditTrail } from '../../src/audit/trail.js';
+import { trimThrough } from '../../src/audit/trim.js';
 import {
   type KeyFiles,
   loggedCheckpoints,
@@ -132,6 +134,43 @@ describe('perfbot audit --verify with PERFBOT_AUDIT_KEY (CLI child process, real
     const keyed = await verify(keys.privatePem);
     expect(keyed.code).toBe(1);
     expect(keyed.stderr).toContain('the trail is empty, but a keyed perfbot signs a checkpoint');
+  });
+
+  it('after a trim, every entry deleted and the head moved back onto the trim marker fails', async () => {
+    const trail = keyedTrail(keys.privatePem);
+    await seed(trail);
+    const segment = await writeSegment(trail, { before: new Date(Date.now() + 60_000) }, () => {});
+    await trimThrough(trail, segment as NonNullable<typeof segment>, new Date());
+    await trail.append({ actor: 'system', event: 'audit.trimmed', details: { through: segment?.lastId } });
+    await trail.checkpoint();
+    expect((await verify(keys.privatePem)).code).toBe(0);
+
+    const base = await redis.hgetall(`${PREFIX}audit:base`);
+    await redis.del(`${PREFIX}audit`);
+    await redis.hset(
+      `${PREFIX}audit:head`,
+      'hash',
+      base.hash ?? '',
+      'id',
+      base.id ?? '',
+      'count',
+      base.count ?? '',
+    );
+    for (const keyFile of [keys.privatePem, undefined]) {
+      const res = await verify(keyFile);
+      expect(res.code).toBe(1);
+      expect(res.stdout).not.toContain('chain intact');
+      expect(res.stderr).toContain('nothing follows the trim marker');
+    }
+  });
+
+  it('--since-checkpoint without a key is a usage error: an unchecked signature proves nothing', async () => {
+    await seed(keyedTrail(keys.privatePem));
+    const anchor = loggedCheckpoints(logged).at(-1) as string;
+    const res = await verify(undefined, '--since-checkpoint', anchor);
+    expect(res.code).toBe(2);
+    expect(res.stderr).toContain('--since-checkpoint needs PERFBOT_AUDIT_KEY');
+    expect((await verify(keys.publicPem, '--since-checkpoint', anchor)).code).toBe(0);
   });
 
   it('a trail replaced by fresh unsigned entries fails with a key', async () => {
