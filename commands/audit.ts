@@ -112,6 +112,8 @@ export async function auditCli(config: Config, options: AuditCliOptions, io: Io)
     before = options.before ? new Date(options.before) : undefined;
     if (!before || Number.isNaN(before.getTime()))
       return usage(io, 'export needs --before DATE (e.g. 2024-05-01 or 2024-05-01T12:00:00Z)');
+    // An unsigned segment of a keyed trail would fail verify-file with that very key.
+    if (key && !key.canSign) return usage(io, 'export needs the private key: the segment must be signed');
   } else if (options.action === 'trim') {
     if (options.files?.length !== 1) return usage(io, 'trim needs exactly one FILE (an exported segment)');
     if (key && !key.canSign) return usage(io, 'trim needs the private key: the trim marker must be signed');

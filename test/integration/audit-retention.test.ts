@@ -62,6 +62,13 @@ describe('perfbot audit export → trim → verify-file (CLI child process)', { 
     const dir = mkdtempSync(join(tmpdir(), 'perfbot-segments-'));
     const file = join(dir, 'segment.ndjson');
 
+    const pubOnly = await perfbotCli(['audit', 'export', '--before', '2024-03-01'], {
+      ...env,
+      PERFBOT_AUDIT_KEY: keys.publicPem,
+    });
+    expect(pubOnly).toMatchObject({ code: 2, stdout: '' });
+    expect(pubOnly.stderr).toContain('export needs the private key');
+
     const exported = await perfbotCli(['audit', 'export', '--before', '2024-03-01'], env);
     expect(exported.code).toBe(0);
     // 20 entries and the 5 checkpoints of January: everything before March.
