@@ -105,6 +105,8 @@ export interface SignatureReport {
   last?: { id: string; time: string; sig: string };
   /** Entries after the last checkpoint: not signed yet. */
   unsignedTail: number;
+  /** Time of the oldest of them. */
+  unsignedSince?: string;
   /** Where the checkpoint given with --since-checkpoint was found. */
   since?: { id: string; time: string };
 }

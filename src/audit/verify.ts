@@ -67,6 +67,7 @@ export async function verifyEntries(
   let checkpoints = 0;
   let lastCheckpoint: AuditEntry | undefined;
   let unsigned = 0;
+  let unsignedSince: string | undefined;
   let since: AuditEntry | undefined;
   const fail = (problem: TrailProblem): VerifyResult => ({ ok: false, count, problem });
 
@@ -110,9 +111,10 @@ export async function verifyEntries(
       checkpoints++;
       lastCheckpoint = e;
       unsigned = 0;
+      unsignedSince = undefined;
       if (sinceCheckpoint !== undefined && e.details.sig === sinceCheckpoint) since = e;
     } else {
-      unsigned++;
+      if (unsigned++ === 0) unsignedSince = e.time;
     }
     prev = e.hash;
     count++;
@@ -198,6 +200,7 @@ export async function verifyEntries(
                 }
               : {}),
             unsignedTail: unsigned,
+            ...(unsignedSince ? { unsignedSince } : {}),
             ...(since ? { since: { id: since.id, time: since.time } } : {}),
           },
         }

@@ -28,7 +28,7 @@ let redis: Redis;
 let keys: KeyFiles;
 let logged: string[];
 
-function keyedTrail(file: string, checkpointEvery = 10): AuditTrail {
+function keyedTrail(file: string, checkpointEvery = 10, now?: () => Date): AuditTrail {
   const sink = new Writable({
     write(chunk, _enc, done) {
       logged.push(...String(chunk).trim().split('\n'));
@@ -39,6 +39,7 @@ function keyedTrail(file: string, checkpointEvery = 10): AuditTrail {
     redis,
     key: loadAuditKey(file),
     checkpointEvery,
+    now,
     log: pino({ level: 'info' }, sink),
   });
 }
@@ -86,6 +87,7 @@ describe('perfbot audit --verify with PERFBOT_AUDIT_KEY (CLI child process, real
     expect(ok.stdout).toMatch(/signed: 4 checkpoint\(s\) valid \(ed25519 key [0-9a-f]{16}\)/);
     const last = loggedCheckpoints(logged).at(-1) as string;
     expect(ok.stdout).toContain(`sig ${last}`);
+    expect(ok.stdout).not.toContain('WARNING');
 
     const pub = await verify(keys.publicPem, '--since-checkpoint', last);
     expect(pub.code).toBe(0);
@@ -113,12 +115,19 @@ describe('perfbot audit --verify with PERFBOT_AUDIT_KEY (CLI child process, real
   });
 
   it('an edit recomputed with the later checkpoints dropped fails against the checkpoint from the log', async () => {
-    await seed(keyedTrail(keys.privatePem));
+    // Written ten minutes ago: a running perfbot would have signed the tail long since.
+    await seed(keyedTrail(keys.privatePem, 10, () => new Date(Date.now() - 10 * 60_000)));
     const entries = await readEntries(redis, PREFIX);
     const victim = entries.findIndex((e) => e.proposal === 'prop-12');
     (entries[victim] as { details: unknown }).details = { i: 999 };
     const forged = entries.filter((e, i) => i < victim || e.event !== 'audit.checkpoint');
     await rewriteChain(redis, PREFIX, forged);
+
+    // Without the anchor the chain holds, but the old unsigned tail is called out.
+    const alone = await verify(keys.privatePem);
+    expect(alone.code).toBe(0);
+    expect(alone.stdout).toMatch(/\d+ newer entries are not signed yet, the oldest from \S+Z/);
+    expect(alone.stdout).toContain('WARNING: a running keyed perfbot signs new entries within a minute');
 
     const anchor = loggedCheckpoints(logged).at(-1) as string;
     const res = await verify(keys.privatePem, '--since-checkpoint', anchor);
