@@ -5,8 +5,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { type Harness, remediationHarness, testPlaybook } from '../support/remediation-fixtures.js';
 import { type Harness as SlackHarness, startHarness, waitUntil } from './slack-harness.js';
 
-async function proposeWith(h: Harness, approvers: string[]) {
-  const playbook = testPlaybook({}, { approval: { approvers } });
+async function proposeWith(h: Harness, approvers: string[], required?: number) {
+  const playbook = testPlaybook({}, { approval: { approvers, ...(required ? { required } : {}) } });
   const remediation = playbook.remediations[0];
   if (!remediation) throw new Error('no remediation');
   const out = await h.service.propose({
@@ -59,6 +59,24 @@ describe('approver matching (real decide)', () => {
     expect(out).toMatchObject({ ok: true, result: 'approved' });
     const [approved] = (await h.service.audit.readTrail()).filter((e) => e.event === 'proposal.approved');
     expect(approved?.details).toMatchObject({ via: 'S0SRE', complete: true });
+  });
+
+  it('a user in two groups counts once towards two required approvals', async () => {
+    h = remediationHarness();
+    const members: Record<string, string[]> = { S0DBA: ['UBOTH', 'UDBA'], S0SRE: ['UBOTH', 'USRE'] };
+    h.service.useGroupResolver(async (g) => members[g] ?? []);
+    const p = await proposeWith(h, ['S0DBA', 'S0SRE'], 2);
+    const first = await h.service.decide({ proposalId: p.id, userId: 'UBOTH', decision: 'approve' });
+    expect(first).toMatchObject({ ok: true, result: 'approval-recorded' });
+    const again = await h.service.decide({ proposalId: p.id, userId: 'UBOTH', decision: 'approve' });
+    expect(again).toMatchObject({ ok: false });
+    expect((await h.service.getProposal(p.id))?.status).toBe('pending');
+    const refused = await refusals(h);
+    expect(refused).toHaveLength(1);
+    expect(refused[0]?.actor).toBe('UBOTH');
+    // A second, different member completes it.
+    const second = await h.service.decide({ proposalId: p.id, userId: 'USRE', decision: 'approve' });
+    expect(second).toMatchObject({ ok: true, result: 'approved' });
   });
 
   it('a member removed from the group is refused once the membership is looked up again', async () => {
