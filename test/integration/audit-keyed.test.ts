@@ -114,6 +114,19 @@ describe('perfbot audit --verify with PERFBOT_AUDIT_KEY (CLI child process, real
     expect(keyed.stderr).toContain('signed checkpoint of a different chain head');
   });
 
+  it("an edit recomputed with each checkpoint's head rewritten to match fails: the signature does not follow", async () => {
+    await seed(keyedTrail(keys.privatePem));
+    const entries = await readEntries(redis, PREFIX);
+    const victim = entries.findIndex((e) => e.proposal === 'prop-7');
+    (entries[victim] as { actor: string }).actor = 'U666';
+    await rewriteChain(redis, PREFIX, entries, undefined, 0, true);
+    const res = await verify(keys.publicPem);
+    expect(res.code).toBe(1);
+    const nextCheckpoint = entries.slice(victim).find((e) => e.event === 'audit.checkpoint');
+    expect(res.stderr).toContain(`audit chain broken at entry ${nextCheckpoint?.id}`);
+    expect(res.stderr).toContain('its signature does not verify: it was forged or altered');
+  });
+
   it('an edit recomputed with the later checkpoints dropped fails against the checkpoint from the log', async () => {
     // Written ten minutes ago: a running perfbot would have signed the tail long since.
     await seed(keyedTrail(keys.privatePem, 10, () => new Date(Date.now() - 10 * 60_000)));
