@@ -49,9 +49,9 @@ export async function auditCommand(input: AuditCommandInput): Promise<AuditComma
 
 /** `2024-05-01T12:00:00.000Z  proposal.approved  U123  inc-1  prop-2  approvals=1/2` */
 export function formatEntry(e: AuditEntry): string {
-  const parts = [e.time, e.event.padEnd(22), e.actor];
-  if (e.incident) parts.push(e.incident);
-  if (e.proposal) parts.push(e.proposal);
+  const parts = [printable(e.time), printable(e.event).padEnd(22), printable(e.actor)];
+  if (e.incident) parts.push(printable(e.incident));
+  if (e.proposal) parts.push(printable(e.proposal));
   const details = formatDetails(e.details);
   if (details) parts.push(details);
   return parts.join('  ');
@@ -59,13 +59,18 @@ export function formatEntry(e: AuditEntry): string {
 
 const MAX_VALUE = 120;
 
+// The trail holds what outsiders sent (alert labels, a clicked button's value): control
+// characters are shown escaped, so nothing in it can drive the reader's terminal.
+const CONTROL = /\p{Cc}/u;
+const printable = (text: string): string => (CONTROL.test(text) ? JSON.stringify(text) : text);
+
 function formatDetails(details: Record<string, unknown>): string {
   return Object.entries(details)
     .filter(([, v]) => v !== undefined && v !== null)
     .map(([k, v]) => {
       const text = typeof v === 'string' ? v : JSON.stringify(v);
       const short = text.length > MAX_VALUE ? `${text.slice(0, MAX_VALUE - 1)}…` : text;
-      return `${k}=${/\s/.test(short) ? JSON.stringify(short) : short}`;
+      return `${printable(k)}=${/[\s\p{Cc}]/u.test(short) ? JSON.stringify(short) : short}`;
     })
     .join(' ');
 }
