@@ -19,7 +19,7 @@ export function verifyReport(result: VerifyResult, now: Date = new Date()): { ok
   const lines = [`${result.count} entries, chain intact`];
   if (result.trimmed) {
     lines.push(
-      `${result.trimmed} older entries were trimmed by retention (exported segments; verify-file checks them)`,
+      `${result.trimmed} older entries were trimmed by retention${result.trimmedThrough ? ` through entry ${result.trimmedThrough}` : ''} (exported segments; verify-file checks them, and the newest must end there)`,
     );
   }
   const s = result.signatures;

@@ -118,6 +118,8 @@ export type VerifyResult =
       count: number;
       /** Entries trimmed by retention before them (exported to segments). */
       trimmed?: number;
+      /** The last trimmed entry: where the newest exported segment must end. */
+      trimmedThrough?: string;
       signatures?: SignatureReport;
       /** Checkpoints present but not checked: no key to check them with. */
       unverifiedCheckpoints?: number;

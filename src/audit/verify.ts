@@ -183,7 +183,7 @@ export async function verifyEntries(
   return {
     ok: true,
     count,
-    ...(trimmed ? { trimmed } : {}),
+    ...(trimmed ? { trimmed, trimmedThrough: base?.id } : {}),
     ...(key
       ? {
           signatures: {
