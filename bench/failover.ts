@@ -30,7 +30,7 @@ if (missing) {
 
 const rows: string[] = [];
 const row = (label: string, r: FailoverResult) =>
-  `| ${label} | ${r.acknowledged} | ${r.lost} | ${r.responses503} | ${r.recoverySeconds.toFixed(2)} s | ${Math.round(r.ratePerSecond)} | ${r.jobsBefore && r.jobsAfter ? 'yes' : 'NO'} |`;
+  `| ${label} | ${r.acknowledged} | ${r.lost} | ${r.responses503} | ${r.recoverySeconds.toFixed(2)} s | ${Math.round(r.ratePerSecond)} | ${r.jobsBefore && r.jobsAfter ? 'yes' : 'NO'} | ${r.auditVerified ? 'yes' : `NO (${r.auditProblem})`} |`;
 
 for (let round = 1; round <= Number(values.rounds); round++) {
   for (const lag of [0, Number(values.lag)])
@@ -49,8 +49,8 @@ for (let round = 1; round <= Number(values.rounds); round++) {
 }
 
 console.log(
-  '\n| run | alerts answered 202 | of them lost | 503 answers (retried) | kill → first 202 | alerts/s before the kill | BullMQ jobs before and after |',
+  '\n| run | alerts answered 202 | of them lost | 503 answers (retried) | kill → first 202 | alerts/s before the kill | BullMQ jobs before and after | audit verifies against the last logged checkpoint |',
 );
-console.log('|---|---|---|---|---|---|---|');
+console.log('|---|---|---|---|---|---|---|---|');
 for (const r of rows) console.log(r);
 process.exit(0);

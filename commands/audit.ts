@@ -49,9 +49,9 @@ export async function auditCommand(input: AuditCommandInput): Promise<AuditComma
 
 /** `2024-05-01T12:00:00.000Z  proposal.approved  U123  inc-1  prop-2  approvals=1/2` */
 export function formatEntry(e: AuditEntry): string {
-  const parts = [e.time, e.event.padEnd(22), e.actor];
-  if (e.incident) parts.push(e.incident);
-  if (e.proposal) parts.push(e.proposal);
+  const parts = [printable(e.time), printable(e.event).padEnd(22), printable(e.actor)];
+  if (e.incident) parts.push(printable(e.incident));
+  if (e.proposal) parts.push(printable(e.proposal));
   const details = formatDetails(e.details);
   if (details) parts.push(details);
   return parts.join('  ');
@@ -59,13 +59,18 @@ export function formatEntry(e: AuditEntry): string {
 
 const MAX_VALUE = 120;
 
+// The trail holds what outsiders sent (alert labels, a clicked button's value): control
+// characters are shown escaped, so nothing in it can drive the reader's terminal.
+const CONTROL = /\p{Cc}/u;
+const printable = (text: string): string => (CONTROL.test(text) ? JSON.stringify(text) : text);
+
 function formatDetails(details: Record<string, unknown>): string {
   return Object.entries(details)
     .filter(([, v]) => v !== undefined && v !== null)
     .map(([k, v]) => {
       const text = typeof v === 'string' ? v : JSON.stringify(v);
       const short = text.length > MAX_VALUE ? `${text.slice(0, MAX_VALUE - 1)}…` : text;
-      return `${k}=${/\s/.test(short) ? JSON.stringify(short) : short}`;
+      return `${printable(k)}=${/[\s\p{Cc}]/u.test(short) ? JSON.stringify(short) : short}`;
     })
     .join(' ');
 }
@@ -99,11 +104,21 @@ export async function auditCli(config: Config, options: AuditCliOptions, io: Io)
     for (const line of lines) (ok ? io.out : io.err)(line);
     return ok ? 0 : 1;
   }
+  if (options.sinceCheckpoint !== undefined && !key) {
+    // Without the key a checkpoint is just text: whoever cut the trail can paste the logged
+    // signature into a forged entry.
+    return usage(
+      io,
+      '--since-checkpoint needs PERFBOT_AUDIT_KEY (the public key suffices): without it the checkpoint cannot be checked',
+    );
+  }
   let before: Date | undefined;
   if (options.action === 'export') {
     before = options.before ? new Date(options.before) : undefined;
     if (!before || Number.isNaN(before.getTime()))
       return usage(io, 'export needs --before DATE (e.g. 2024-05-01 or 2024-05-01T12:00:00Z)');
+    // An unsigned segment of a keyed trail would fail verify-file with that very key.
+    if (key && !key.canSign) return usage(io, 'export needs the private key: the segment must be signed');
   } else if (options.action === 'trim') {
     if (options.files?.length !== 1) return usage(io, 'trim needs exactly one FILE (an exported segment)');
     if (key && !key.canSign) return usage(io, 'trim needs the private key: the trim marker must be signed');

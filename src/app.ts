@@ -95,18 +95,8 @@ export async function createApp(options: AppOptions): Promise<App> {
   const registry = createRegistry();
   const checks = options.checks ?? registry;
   const actions = options.actions ?? registry;
-  // Signed with PERFBOT_AUDIT_KEY when set; says once which guarantee the trail gives.
-  const audit = createAuditTrail({
-    config,
-    redis,
-    log,
-    now,
-    prefix,
-    key: auditKey,
-    failures: metrics.auditAppendFailures,
-  });
-  audit.startCheckpoints();
-  // 202 only once a replica has the write, when replicas exist (PERFBOT_REDIS_WAIT_REPLICAS).
+  // 202 only once a replica has the write, when replicas exist (PERFBOT_REDIS_WAIT_REPLICAS);
+  // audit checkpoints are logged only once a replica has them, too.
   const replicaWait =
     config.redis.waitReplicas > 0
       ? new ReplicaWait({
@@ -116,6 +106,19 @@ export async function createApp(options: AppOptions): Promise<App> {
           log,
         }).start()
       : undefined;
+  await replicaWait?.refresh();
+  // Signed with PERFBOT_AUDIT_KEY when set; says once which guarantee the trail gives.
+  const audit = createAuditTrail({
+    config,
+    redis,
+    log,
+    now,
+    prefix,
+    key: auditKey,
+    failures: metrics.auditAppendFailures,
+    replicaWait,
+  });
+  audit.startCheckpoints();
   const incidents = new IncidentStore({
     redis,
     prefix,

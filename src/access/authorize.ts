@@ -1,5 +1,6 @@
 // The decision itself, pure: a rule, who asks (with the user groups they are known to be in),
 // and where. The caller resolves group membership (gate.ts) and says so when it could not.
+import { isGroupId } from '../remediation/policy.js';
 import type { ResolvedRule } from './policy.js';
 
 export interface Subject {
@@ -26,7 +27,8 @@ export function authorize(rule: ResolvedRule, subject: Subject): Authorization {
     return { allowed: false, reason: 'channel', whoMay: rule.who, channels: rule.channels };
   }
   if (rule.who.includes('anyone')) return { allowed: true, via: 'anyone' };
-  if (rule.who.includes(subject.user)) return { allowed: true, via: 'user' };
+  // A group entry (S…) matches only through membership, never a user ID that reads the same.
+  if (rule.who.some((w) => !isGroupId(w) && w === subject.user)) return { allowed: true, via: 'user' };
   const group = rule.who.find((g) => subject.userGroups.includes(g));
   if (group) return { allowed: true, via: `group ${group}` };
   return { allowed: false, reason: 'not-permitted', whoMay: rule.who };

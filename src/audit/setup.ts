@@ -4,6 +4,7 @@ import type { Redis } from 'ioredis';
 import type { Config } from '../config.js';
 import { ConfigError } from '../errors.js';
 import type { Logger } from '../log.js';
+import type { ReplicaWaitPolicy } from '../redis/replica-wait.js';
 import { type AuditKey, loadAuditKey } from './key.js';
 import { AuditTrail } from './trail.js';
 
@@ -40,6 +41,7 @@ export interface AuditSetup {
   now?: (() => Date) | undefined;
   prefix?: string | undefined;
   failures?: { inc(): void } | undefined;
+  replicaWait?: ReplicaWaitPolicy | undefined;
 }
 
 export function createAuditTrail(o: AuditSetup): AuditTrail {
@@ -51,5 +53,6 @@ export function createAuditTrail(o: AuditSetup): AuditTrail {
     key: o.key,
     checkpointEvery: o.config.audit.checkpointEvery,
     failures: o.failures,
+    replicaWait: o.replicaWait,
   });
 }

@@ -7,6 +7,7 @@
 // across replicas is in append.ts; what verification catches, in verify.ts.
 import type { Redis } from 'ioredis';
 import { type Logger, silentLogger } from '../log.js';
+import { onReplicas, type ReplicaWaitPolicy } from '../redis/replica-wait.js';
 import { ChainAppender } from './append.js';
 import { canonicalJson } from './canonical-json.js';
 import type { AuditKey } from './key.js';
@@ -29,6 +30,11 @@ export interface AuditTrailOptions {
   checkpointEvery?: number | undefined;
   /** Counts appends that failed (perfbot_audit_append_failures_total), whoever the caller. */
   failures?: { inc(): void } | undefined;
+  /**
+   * Replicas a checkpoint must reach before it is logged (the intake's PERFBOT_REDIS_WAIT_*
+   * policy): a logged anchor that a failover loses would make an intact trail look cut back.
+   */
+  replicaWait?: ReplicaWaitPolicy | undefined;
 }
 
 export interface TrailFilter {
@@ -50,6 +56,7 @@ export class AuditTrail implements AuditSink {
   private readonly appender: ChainAppender;
   private readonly checkpointEvery: number;
   private readonly failures: { inc(): void } | undefined;
+  private readonly replicaWait: ReplicaWaitPolicy | undefined;
   private sinceCheckpoint = 0;
   private checkpointed = false;
   private checkpointing: Promise<AuditEntry | undefined> | undefined;
@@ -66,6 +73,7 @@ export class AuditTrail implements AuditSink {
     this.key = options.key;
     this.checkpointEvery = options.checkpointEvery ?? 100;
     this.failures = options.failures;
+    this.replicaWait = options.replicaWait;
     this.appender = new ChainAppender(this.redis, this.streamKey, this.headKey);
   }
 
@@ -121,10 +129,19 @@ export class AuditTrail implements AuditSink {
         const entry: AuditEntry = { ...record, ...link };
         this.checkpointed = true;
         const d = entry.details as { head: string; sig: string };
+        // Logged either way, marked: `replicated: false` is an anchor a failover may lose.
+        const replicated = await onReplicas(this.redis, this.replicaWait);
         this.log.info(
           {
             audit: entry,
-            checkpoint: { id: entry.id, time: entry.time, head: d.head, sig: d.sig, key: key.id },
+            checkpoint: {
+              id: entry.id,
+              time: entry.time,
+              head: d.head,
+              sig: d.sig,
+              key: key.id,
+              ...(replicated === undefined ? {} : { replicated }),
+            },
           },
           'audit checkpoint',
         );

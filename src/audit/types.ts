@@ -105,6 +105,8 @@ export interface SignatureReport {
   last?: { id: string; time: string; sig: string };
   /** Entries after the last checkpoint: not signed yet. */
   unsignedTail: number;
+  /** Time of the oldest of them. */
+  unsignedSince?: string;
   /** Where the checkpoint given with --since-checkpoint was found. */
   since?: { id: string; time: string };
 }
@@ -116,6 +118,8 @@ export type VerifyResult =
       count: number;
       /** Entries trimmed by retention before them (exported to segments). */
       trimmed?: number;
+      /** The last trimmed entry: where the newest exported segment must end. */
+      trimmedThrough?: string;
       signatures?: SignatureReport;
       /** Checkpoints present but not checked: no key to check them with. */
       unverifiedCheckpoints?: number;

@@ -67,6 +67,7 @@ export async function verifyEntries(
   let checkpoints = 0;
   let lastCheckpoint: AuditEntry | undefined;
   let unsigned = 0;
+  let unsignedSince: string | undefined;
   let since: AuditEntry | undefined;
   const fail = (problem: TrailProblem): VerifyResult => ({ ok: false, count, problem });
 
@@ -110,9 +111,10 @@ export async function verifyEntries(
       checkpoints++;
       lastCheckpoint = e;
       unsigned = 0;
+      unsignedSince = undefined;
       if (sinceCheckpoint !== undefined && e.details.sig === sinceCheckpoint) since = e;
     } else {
-      unsigned++;
+      if (unsigned++ === 0) unsignedSince = e.time;
     }
     prev = e.hash;
     count++;
@@ -139,6 +141,14 @@ export async function verifyEntries(
         reason: 'the trail is empty but its head pointer names this entry: all entries were removed',
       });
     }
+    // Every trim appends its audit.trimmed entry right after it, so a trail that is nothing but
+    // a trim marker lost what followed it — even when the head pointer was moved back to match.
+    return fail({
+      id: base.id,
+      time: base.time,
+      reason:
+        'nothing follows the trim marker (audit:base), but every trim is followed by its audit.trimmed entry: the entries after the trim were removed and the head pointer rewritten',
+    });
   } else if (head.hash === undefined) {
     return fail({ id: last.id, time: last.time, reason: 'the head pointer is missing: it was deleted' });
   } else if (head.hash !== last.hash || head.id !== last.id) {
@@ -173,7 +183,7 @@ export async function verifyEntries(
   return {
     ok: true,
     count,
-    ...(trimmed ? { trimmed } : {}),
+    ...(trimmed ? { trimmed, trimmedThrough: base?.id } : {}),
     ...(key
       ? {
           signatures: {
@@ -190,6 +200,7 @@ export async function verifyEntries(
                 }
               : {}),
             unsignedTail: unsigned,
+            ...(unsignedSince ? { unsignedSince } : {}),
             ...(since ? { since: { id: since.id, time: since.time } } : {}),
           },
         }

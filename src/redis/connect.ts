@@ -120,6 +120,8 @@ export async function connectRedisOnce(
     lazyConnect: true,
     connectTimeout: timeoutMs,
     retryStrategy: () => null,
+    // Behind Sentinel: ask the Sentinels once, instead of ioredis' default of for ever.
+    sentinelRetryStrategy: () => null,
     ...options.redis,
   });
   let last: unknown;
@@ -128,12 +130,21 @@ export async function connectRedisOnce(
     last = err;
   };
   redis.on('error', onError);
+  let timer: NodeJS.Timeout | undefined;
+  // A hard deadline as well: connectTimeout covers one socket, not a round of Sentinels.
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(Object.assign(new Error('connect timeout'), { code: 'ETIMEDOUT' })),
+      timeoutMs + 500,
+    );
+  });
   try {
-    await redis.connect();
+    await Promise.race([redis.connect(), deadline]);
   } catch (err) {
     redis.disconnect();
     throw new RedisUnreachableError(url, last ?? err, options);
   } finally {
+    clearTimeout(timer);
     redis.off('error', onError);
   }
   return redis;

@@ -34,6 +34,8 @@ export function redactRedisUrl(url: string): string {
   try {
     const u = new URL(url);
     if (u.password) u.password = '***';
+    // Behind Sentinel the address carries the Sentinels' own password too (target.ts).
+    if (u.searchParams.has('sentinelPassword')) u.searchParams.set('sentinelPassword', '***');
     return u.toString();
   } catch {
     return 'an invalid REDIS_URL';

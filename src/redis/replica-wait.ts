@@ -88,3 +88,23 @@ export class ReplicaWait implements ReplicaWaitPolicy {
     void this.refresh();
   }
 }
+
+/**
+ * Whether the replicas hold everything this connection wrote so far (one bounded WAIT, as the
+ * policy says); undefined when there is no replica to wait for. For writes outside the intake
+ * (the audit checkpoint that is logged as the outside anchor).
+ */
+export async function onReplicas(
+  redis: Pick<Redis, 'wait'>,
+  policy: ReplicaWaitPolicy | undefined,
+): Promise<boolean | undefined> {
+  const wanted = policy?.count ?? 0;
+  if (!policy || wanted <= 0) return undefined;
+  try {
+    const acked = Number(await redis.wait(wanted, policy.timeoutMs));
+    if (acked < wanted) policy.shortfall?.(acked);
+    return acked >= wanted;
+  } catch {
+    return false;
+  }
+}

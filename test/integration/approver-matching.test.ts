@@ -5,8 +5,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { type Harness, remediationHarness, testPlaybook } from '../support/remediation-fixtures.js';
 import { type Harness as SlackHarness, startHarness, waitUntil } from './slack-harness.js';
 
-async function proposeWith(h: Harness, approvers: string[]) {
-  const playbook = testPlaybook({}, { approval: { approvers } });
+async function proposeWith(h: Harness, approvers: string[], required?: number) {
+  const playbook = testPlaybook({}, { approval: { approvers, ...(required ? { required } : {}) } });
   const remediation = playbook.remediations[0];
   if (!remediation) throw new Error('no remediation');
   const out = await h.service.propose({
@@ -59,6 +59,24 @@ describe('approver matching (real decide)', () => {
     expect(out).toMatchObject({ ok: true, result: 'approved' });
     const [approved] = (await h.service.audit.readTrail()).filter((e) => e.event === 'proposal.approved');
     expect(approved?.details).toMatchObject({ via: 'S0SRE', complete: true });
+  });
+
+  it('a user in two groups counts once towards two required approvals', async () => {
+    h = remediationHarness();
+    const members: Record<string, string[]> = { S0DBA: ['UBOTH', 'UDBA'], S0SRE: ['UBOTH', 'USRE'] };
+    h.service.useGroupResolver(async (g) => members[g] ?? []);
+    const p = await proposeWith(h, ['S0DBA', 'S0SRE'], 2);
+    const first = await h.service.decide({ proposalId: p.id, userId: 'UBOTH', decision: 'approve' });
+    expect(first).toMatchObject({ ok: true, result: 'approval-recorded' });
+    const again = await h.service.decide({ proposalId: p.id, userId: 'UBOTH', decision: 'approve' });
+    expect(again).toMatchObject({ ok: false });
+    expect((await h.service.getProposal(p.id))?.status).toBe('pending');
+    const refused = await refusals(h);
+    expect(refused).toHaveLength(1);
+    expect(refused[0]?.actor).toBe('UBOTH');
+    // A second, different member completes it.
+    const second = await h.service.decide({ proposalId: p.id, userId: 'USRE', decision: 'approve' });
+    expect(second).toMatchObject({ ok: true, result: 'approved' });
   });
 
   it('a member removed from the group is refused once the membership is looked up again', async () => {
@@ -119,5 +137,63 @@ describe('a malformed button value clicked in Slack', () => {
       { reason: 'not-found', decision: 'approve', malformed: true, value: '42:evil*' },
     ]);
     expect(entries.every((e) => e.actor === 'U0MALLORY')).toBe(true);
+  });
+
+  it('on Deny, Revert and the incident buttons too: every refusal audited, the raw value cut to 64', async () => {
+    s = await startHarness({});
+    const raw = `inc-../../${'y'.repeat(100)}`;
+    const clicks = [
+      'remediation.deny',
+      'remediation.revert',
+      'incident.ack',
+      'incident.rerun',
+      'incident.resolve',
+      'incident.unsilence',
+      'incident.silence', // a select: its incident is in block_id, here not perfbot's
+    ];
+    for (const actionId of clicks) {
+      const res = await s.click({
+        actionId,
+        value: raw,
+        user: 'U0MALLORY',
+        channel: 'C0OPS',
+        messageTs: '1700000000.000100',
+      });
+      expect(res.status).toBe(200);
+    }
+    await waitUntil(
+      () => s.fake.ephemerals.filter((e) => e.user === 'U0MALLORY').length === clicks.length || undefined,
+      'every refusal told to the clicker',
+    );
+    const trail = await s.audit.readTrail();
+    const cut = raw.slice(0, 64);
+    expect(trail.find((e) => e.event === 'proposal.refused')?.details).toEqual({
+      reason: 'not-found',
+      decision: 'deny',
+      malformed: true,
+      value: cut,
+      valueLength: raw.length,
+    });
+    // Revert: the click with its value, then the refusal (not an approver, or no such fix).
+    expect(trail.find((e) => e.details.button === 'remediation.revert')?.details.value).toBe(cut);
+    expect(
+      trail.some(
+        (e) =>
+          (e.event === 'command.refused' && e.details.command === 'undo') || e.event === 'revert.refused',
+      ),
+    ).toBe(true);
+    const refused = trail.filter((e) => e.event === 'command.refused' && e.details.malformed === true);
+    expect(refused.map((e) => e.details.command).sort()).toEqual(
+      ['incident.ack', 'incident.rerun', 'incident.resolve', 'incident.silence', 'incident.unsilence'].sort(),
+    );
+    for (const e of refused.filter((r) => r.details.command !== 'incident.silence')) {
+      expect(e).toMatchObject({ actor: 'U0MALLORY', details: { value: cut, valueLength: raw.length } });
+    }
+    expect(refused.find((e) => e.details.command === 'incident.silence')?.details).toMatchObject({
+      reason: 'malformed',
+      blockId: 'b1',
+    });
+    // Nothing longer than 64 characters of what the clicker sent reached the trail.
+    expect(JSON.stringify(trail)).not.toContain(raw.slice(0, 65));
   });
 });

@@ -50,6 +50,22 @@ describe('auditCommand (shared by the CLI and /perf audit)', () => {
       }),
     ).toBe('t  alert.received          system');
   });
+
+  it('shows control characters that outsiders put into the trail escaped, never raw', () => {
+    const line = formatEntry({
+      id: '1-0',
+      time: 't',
+      actor: 'U0MALLORY\u001b[2J',
+      event: 'proposal.refused',
+      details: { value: 'prop-\u001b]0;owned\u0007', label: 'a\rb' },
+      prevHash: '',
+      hash: '',
+    });
+    expect(line).not.toMatch(/\p{Cc}/u);
+    expect(line).toContain('"U0MALLORY\\u001b[2J"');
+    expect(line).toContain('value="prop-\\u001b]0;owned\\u0007"');
+    expect(line).toContain('label="a\\rb"');
+  });
 });
 
 describe('perfbot audit --verify (CLI exit codes)', () => {

@@ -7,7 +7,9 @@ import { Redis } from 'ioredis';
 import pino from 'pino';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { loadAuditKey, parseAuditKey } from '../../src/audit/key.js';
+import { writeSegment } from '../../src/audit/segment-export.js';
 import { AuditTrail } from '../../src/audit/trail.js';
+import { trimThrough } from '../../src/audit/trim.js';
 import {
   type KeyFiles,
   loggedCheckpoints,
@@ -26,7 +28,7 @@ let redis: Redis;
 let keys: KeyFiles;
 let logged: string[];
 
-function keyedTrail(file: string, checkpointEvery = 10): AuditTrail {
+function keyedTrail(file: string, checkpointEvery = 10, now?: () => Date): AuditTrail {
   const sink = new Writable({
     write(chunk, _enc, done) {
       logged.push(...String(chunk).trim().split('\n'));
@@ -37,6 +39,7 @@ function keyedTrail(file: string, checkpointEvery = 10): AuditTrail {
     redis,
     key: loadAuditKey(file),
     checkpointEvery,
+    now,
     log: pino({ level: 'info' }, sink),
   });
 }
@@ -84,6 +87,7 @@ describe('perfbot audit --verify with PERFBOT_AUDIT_KEY (CLI child process, real
     expect(ok.stdout).toMatch(/signed: 4 checkpoint\(s\) valid \(ed25519 key [0-9a-f]{16}\)/);
     const last = loggedCheckpoints(logged).at(-1) as string;
     expect(ok.stdout).toContain(`sig ${last}`);
+    expect(ok.stdout).not.toContain('WARNING');
 
     const pub = await verify(keys.publicPem, '--since-checkpoint', last);
     expect(pub.code).toBe(0);
@@ -110,13 +114,33 @@ describe('perfbot audit --verify with PERFBOT_AUDIT_KEY (CLI child process, real
     expect(keyed.stderr).toContain('signed checkpoint of a different chain head');
   });
 
-  it('an edit recomputed with the later checkpoints dropped fails against the checkpoint from the log', async () => {
+  it("an edit recomputed with each checkpoint's head rewritten to match fails: the signature does not follow", async () => {
     await seed(keyedTrail(keys.privatePem));
+    const entries = await readEntries(redis, PREFIX);
+    const victim = entries.findIndex((e) => e.proposal === 'prop-7');
+    (entries[victim] as { actor: string }).actor = 'U666';
+    await rewriteChain(redis, PREFIX, entries, undefined, 0, true);
+    const res = await verify(keys.publicPem);
+    expect(res.code).toBe(1);
+    const nextCheckpoint = entries.slice(victim).find((e) => e.event === 'audit.checkpoint');
+    expect(res.stderr).toContain(`audit chain broken at entry ${nextCheckpoint?.id}`);
+    expect(res.stderr).toContain('its signature does not verify: it was forged or altered');
+  });
+
+  it('an edit recomputed with the later checkpoints dropped fails against the checkpoint from the log', async () => {
+    // Written ten minutes ago: a running perfbot would have signed the tail long since.
+    await seed(keyedTrail(keys.privatePem, 10, () => new Date(Date.now() - 10 * 60_000)));
     const entries = await readEntries(redis, PREFIX);
     const victim = entries.findIndex((e) => e.proposal === 'prop-12');
     (entries[victim] as { details: unknown }).details = { i: 999 };
     const forged = entries.filter((e, i) => i < victim || e.event !== 'audit.checkpoint');
     await rewriteChain(redis, PREFIX, forged);
+
+    // Without the anchor the chain holds, but the old unsigned tail is called out.
+    const alone = await verify(keys.privatePem);
+    expect(alone.code).toBe(0);
+    expect(alone.stdout).toMatch(/\d+ newer entries are not signed yet, the oldest from \S+Z/);
+    expect(alone.stdout).toContain('WARNING: a running keyed perfbot signs new entries within a minute');
 
     const anchor = loggedCheckpoints(logged).at(-1) as string;
     const res = await verify(keys.privatePem, '--since-checkpoint', anchor);
@@ -132,6 +156,43 @@ describe('perfbot audit --verify with PERFBOT_AUDIT_KEY (CLI child process, real
     const keyed = await verify(keys.privatePem);
     expect(keyed.code).toBe(1);
     expect(keyed.stderr).toContain('the trail is empty, but a keyed perfbot signs a checkpoint');
+  });
+
+  it('after a trim, every entry deleted and the head moved back onto the trim marker fails', async () => {
+    const trail = keyedTrail(keys.privatePem);
+    await seed(trail);
+    const segment = await writeSegment(trail, { before: new Date(Date.now() + 60_000) }, () => {});
+    await trimThrough(trail, segment as NonNullable<typeof segment>, new Date());
+    await trail.append({ actor: 'system', event: 'audit.trimmed', details: { through: segment?.lastId } });
+    await trail.checkpoint();
+    expect((await verify(keys.privatePem)).code).toBe(0);
+
+    const base = await redis.hgetall(`${PREFIX}audit:base`);
+    await redis.del(`${PREFIX}audit`);
+    await redis.hset(
+      `${PREFIX}audit:head`,
+      'hash',
+      base.hash ?? '',
+      'id',
+      base.id ?? '',
+      'count',
+      base.count ?? '',
+    );
+    for (const keyFile of [keys.privatePem, undefined]) {
+      const res = await verify(keyFile);
+      expect(res.code).toBe(1);
+      expect(res.stdout).not.toContain('chain intact');
+      expect(res.stderr).toContain('nothing follows the trim marker');
+    }
+  });
+
+  it('--since-checkpoint without a key is a usage error: an unchecked signature proves nothing', async () => {
+    await seed(keyedTrail(keys.privatePem));
+    const anchor = loggedCheckpoints(logged).at(-1) as string;
+    const res = await verify(undefined, '--since-checkpoint', anchor);
+    expect(res.code).toBe(2);
+    expect(res.stderr).toContain('--since-checkpoint needs PERFBOT_AUDIT_KEY');
+    expect((await verify(keys.publicPem, '--since-checkpoint', anchor)).code).toBe(0);
   });
 
   it('a trail replaced by fresh unsigned entries fails with a key', async () => {

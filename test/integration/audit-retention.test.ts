@@ -62,6 +62,13 @@ describe('perfbot audit export → trim → verify-file (CLI child process)', { 
     const dir = mkdtempSync(join(tmpdir(), 'perfbot-segments-'));
     const file = join(dir, 'segment.ndjson');
 
+    const pubOnly = await perfbotCli(['audit', 'export', '--before', '2024-03-01'], {
+      ...env,
+      PERFBOT_AUDIT_KEY: keys.publicPem,
+    });
+    expect(pubOnly).toMatchObject({ code: 2, stdout: '' });
+    expect(pubOnly.stderr).toContain('export needs the private key');
+
     const exported = await perfbotCli(['audit', 'export', '--before', '2024-03-01'], env);
     expect(exported.code).toBe(0);
     // 20 entries and the 5 checkpoints of January: everything before March.
@@ -82,7 +89,10 @@ describe('perfbot audit export → trim → verify-file (CLI child process)', { 
     const rest = await perfbotCli(['audit', '--verify'], env);
     expect(rest.code).toBe(0);
     expect(rest.stdout).toContain('13 entries, chain intact');
-    expect(rest.stdout).toContain('25 older entries were trimmed by retention');
+    expect(rest.stdout).toContain('25 older entries were trimmed by retention through entry');
+    // The segment ends where the trail in Redis now starts: the chain continues across the cut.
+    const through = /trimmed by retention through entry (\S+)/.exec(rest.stdout)?.[1];
+    expect(checked.stdout).toContain(` … ${through}), chain intact`);
 
     // One edited line in the file: verify-file names it.
     const lines = readFileSync(file, 'utf8').split('\n');

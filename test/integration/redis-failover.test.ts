@@ -1,7 +1,8 @@
 // Redis behind Sentinel, for real: redis-server primary + replica and three redis-sentinel on
 // loopback. The primary is SIGKILLed while alerts stream in over HTTP; perfbot (one process,
 // never restarted) follows the failover, every alert it answered 202 is in Redis afterwards,
-// and the BullMQ remediation worker runs jobs before and after. Figures: bench/failover.ts.
+// the BullMQ remediation worker runs jobs before and after, and the keyed audit trail verifies
+// against the last checkpoint logged (replicated) before the kill. Figures: bench/failover.ts.
 import { describe, expect, it } from 'vitest';
 import { runFailover } from '../support/failover.js';
 import { haBinariesMissing } from '../support/redis-ha.js';
@@ -24,5 +25,8 @@ describe.skipIf(missing)('Sentinel failover (real redis-server + redis-sentinel)
     expect(Number.isFinite(r.recoverySeconds)).toBe(true);
     expect(r.jobsBefore).toBe(true);
     expect(r.jobsAfter).toBe(true);
+    // The keyed audit trail, appended to throughout, verifies against the last logged anchor.
+    expect(r.auditProblem).toBeUndefined();
+    expect(r.auditVerified).toBe(true);
   });
 });

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectRedisOnce, RedisUnreachableError } from '../../src/redis/connect.js';
 import { type EmbeddedRedis, freePort, startEmbeddedRedis } from '../../src/redis/embedded.js';
+import { perfbotCli } from '../support/audit-tools.js';
 import { ensureBuilt } from '../support/perfbot-process.js';
 import { testRedisUrl } from '../support/redis.js';
 import { skipWithout } from '../support/servers.js';
@@ -33,6 +34,28 @@ describe('connectRedisOnce (for one-shot commands)', () => {
       `perfbot: cannot reach Redis at ${url} (ECONNREFUSED) — start redis-server (\`npm start\` starts one), or set REDIS_URL`,
     );
   });
+
+  it('behind Sentinel: asks the Sentinels once and fails with the line, no password in it', async () => {
+    const sentinel = await freePort();
+    const url = `redis-sentinel://:s3cret@mymaster/0?sentinels=127.0.0.1%3A${sentinel}&sentinelPassword=s3ntinel`;
+    const err = await connectRedisOnce(url, { explicit: true, timeoutMs: 1000 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RedisUnreachableError);
+    expect((err as Error).message).toContain('perfbot: cannot reach Redis at redis-sentinel://');
+    expect((err as Error).message).not.toMatch(/s3cret|s3ntinel/);
+  });
+
+  it('`perfbot status` with unreachable Sentinels exits 1 with the line instead of waiting for ever', async () => {
+    await ensureBuilt();
+    const res = await perfbotCli(['status'], {
+      REDIS_URL: 'redis://:s3cret@ignored/0',
+      REDIS_SENTINELS: `127.0.0.1:${await freePort()}`,
+      REDIS_SENTINEL_NAME: 'mymaster',
+      REDIS_SENTINEL_PASSWORD: 's3ntinel',
+    });
+    expect(res.code).toBe(1);
+    expect(res.stderr).toContain('perfbot: cannot reach Redis at redis-sentinel://');
+    expect(res.stderr + res.stdout).not.toMatch(/s3cret|s3ntinel/);
+  }, 120_000);
 
   it('returns a working client when Redis answers', async () => {
     const redis = await connectRedisOnce(testRedisUrl(), { explicit: true });

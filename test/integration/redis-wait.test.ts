@@ -2,10 +2,15 @@
 // answered only once the replica acknowledged it (one WAIT per batch); a replica that does not
 // answer in time makes it a 503 that says the alerts may or may not be stored, and the retry is
 // deduplicated. Without replicas nothing waits. A stalled Redis gives the same honest 503.
+import { generateKeyPairSync } from 'node:crypto';
+import { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
+import pino from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { AlertBatch } from '../../src/alerts/schema.js';
+import { parseAuditKey } from '../../src/audit/key.js';
+import { AuditTrail } from '../../src/audit/trail.js';
 import { StoreUnavailableError } from '../../src/errors.js';
 import { IncidentStore } from '../../src/incidents/store.js';
 import { routeAlert } from '../../src/playbooks/route.js';
@@ -121,6 +126,50 @@ describe.skipIf(missing)('WAIT for a replica before 202 (real primary + replica)
     expect(retry.incidents).toHaveLength(1);
     expect(events).toEqual([]); // already stored by the 503'd attempt: the retry changed nothing
     expect((await store.get(retry.incidents[0] as string))?.alertCount).toBe(1);
+  });
+
+  it('logs an audit checkpoint as the outside anchor once a replica has it, and says so when none did', async () => {
+    const lines: { checkpoint?: { sig: string; replicated?: boolean } }[] = [];
+    const log = pino(
+      { level: 'info' },
+      new Writable({
+        write(chunk, _enc, done) {
+          for (const l of String(chunk).trim().split('\n')) lines.push(JSON.parse(l));
+          done();
+        },
+      }),
+    );
+    const { privateKey } = generateKeyPairSync('ed25519');
+    const key = parseAuditKey(Buffer.from(privateKey.export({ type: 'pkcs8', format: 'pem' })), 'test');
+    const trail = new AuditTrail({ redis: client, prefix: 'w:', key, log, replicaWait: wait });
+    const entry = await trail.checkpoint();
+    expect(lines.at(-1)?.checkpoint).toMatchObject({ sig: entry?.details.sig, replicated: true });
+    const onReplica = new Redis(replica.url);
+    try {
+      // What the log names is on the replica: a failover now cannot make the anchor vanish.
+      expect(await onReplica.xrange('w:audit', entry?.id ?? '', entry?.id ?? '')).toHaveLength(1);
+    } finally {
+      onReplica.disconnect();
+    }
+
+    replica.signal('SIGSTOP');
+    try {
+      const short = new AuditTrail({
+        redis: client,
+        prefix: 'w:',
+        key,
+        log,
+        replicaWait: { count: 1, timeoutMs: 300 },
+      });
+      await short.checkpoint();
+      expect(lines.at(-1)?.checkpoint).toMatchObject({ replicated: false });
+    } finally {
+      replica.signal('SIGCONT');
+    }
+    // Without replicas to wait for, the line carries no such field.
+    const lone = new AuditTrail({ redis: client, prefix: 'w:', key, log });
+    await lone.checkpoint();
+    expect(lines.at(-1)?.checkpoint).not.toHaveProperty('replicated');
   });
 });
 

@@ -76,10 +76,13 @@ export async function rewriteChain(
   entries: AuditEntry[],
   start = GENESIS_HASH,
   trimmed = 0,
+  /** Also point each checkpoint's `head` at the recomputed chain (its signature cannot follow). */
+  retargetCheckpoints = false,
 ): Promise<void> {
   const tx = redis.multi().del(`${prefix}audit`);
   let prev = start;
   for (const e of entries) {
+    if (retargetCheckpoints && e.event === 'audit.checkpoint') e.details = { ...e.details, head: prev };
     const record = {
       time: e.time,
       actor: e.actor,

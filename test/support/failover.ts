@@ -4,7 +4,13 @@
 // from several senders that retry a 503 like Alertmanager does, and the primary killed
 // (SIGKILL) mid-stream. Reports every alert answered 202 that is missing afterwards, the 503s,
 // the seconds from the kill to the first 202, and whether BullMQ ran jobs before and after.
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { Writable } from 'node:stream';
+import pino from 'pino';
 import { createApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { createLogger, silentLogger } from '../../src/log.js';
@@ -45,6 +51,13 @@ export interface FailoverResult {
   jobsBefore: boolean;
   jobsAfter: boolean;
   newPrimaryIsOldReplica: boolean;
+  /**
+   * The keyed audit trail, appended to throughout, verifies after the failover against the last
+   * checkpoint logged before the kill (with WAIT: the last one logged `replicated: true`).
+   */
+  auditVerified: boolean;
+  /** Why not, when it did not. */
+  auditProblem?: string;
 }
 
 /** Counts runs; the action the worker executes for an approved proposal. */
@@ -102,16 +115,36 @@ function alertPayload(n: number): string {
   });
 }
 
+/** A logger that keeps the `checkpoint` of every "audit checkpoint" line (the outside anchor). */
+function anchorLog(anchors: { sig: string; replicated?: boolean }[]) {
+  const sink = new Writable({
+    write(chunk, _enc, done) {
+      for (const line of String(chunk).trim().split('\n')) {
+        const l = JSON.parse(line) as { msg?: string; checkpoint?: { sig: string; replicated?: boolean } };
+        if (l.msg === 'audit checkpoint' && l.checkpoint) anchors.push(l.checkpoint);
+      }
+      done();
+    },
+  });
+  return pino({ level: 'info' }, sink);
+}
+
 export async function runFailover(options: FailoverOptions = {}): Promise<FailoverResult> {
   const set: SentinelSet = await startSentinelSet();
+  const keyFile = join(mkdtempSync(join(tmpdir(), 'perfbot-failover-key-')), 'audit.pem');
+  writeFileSync(keyFile, generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }));
+  const waitReplicas = options.waitReplicas ?? 1;
   const config = loadConfig({
     REDIS_SENTINELS: set.addresses,
     REDIS_SENTINEL_NAME: set.name,
-    PERFBOT_REDIS_WAIT_REPLICAS: String(options.waitReplicas ?? 1),
+    PERFBOT_REDIS_WAIT_REPLICAS: String(waitReplicas),
+    PERFBOT_AUDIT_KEY: keyFile,
+    PERFBOT_AUDIT_CHECKPOINT_EVERY: '25',
   });
+  const anchors: { sig: string; replicated?: boolean }[] = [];
   const app = await createApp({
     config,
-    log: silentLogger,
+    log: anchorLog(anchors),
     redisUrl: config.redisUrl,
     catalog: new PlaybookCatalog([{ ...playbook, file: 'failover.yml' }]),
     backends: {},
@@ -171,6 +204,7 @@ export async function runFailover(options: FailoverOptions = {}): Promise<Failov
     jobsBefore: false,
     jobsAfter: false,
     newPrimaryIsOldReplica: false,
+    auditVerified: false,
   };
   try {
     result.jobsBefore = await jobRuns('inc-before-failover');
@@ -206,6 +240,13 @@ export async function runFailover(options: FailoverOptions = {}): Promise<Failov
       }
     };
     const senders = Array.from({ length: options.senders ?? 4 }, sender);
+    // The audit trail grows meanwhile (as the incident recorder would make it), checkpoints and all.
+    const auditor = (async () => {
+      for (let i = 0; !stop; i++) {
+        await app.audit.append({ actor: 'system', event: 'alert.received', details: { i } }).catch(() => {});
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    })();
     const progress = process.env.FAILOVER_DEBUG
       ? setInterval(() => {
           const state = { ...result, acked: acked.size, redis: app.redis.status };
@@ -219,6 +260,10 @@ export async function runFailover(options: FailoverOptions = {}): Promise<Failov
       set.replica.signal('SIGSTOP');
       await new Promise((r) => setTimeout(r, lag));
     }
+    // The anchor an operator would take from the log: the last checkpoint logged before the
+    // kill that a replica acknowledged (without WAIT there is no such mark: the last one).
+    await app.audit.checkpoint().catch(() => undefined);
+    const anchor = anchors.filter((a) => waitReplicas === 0 || a.replicated === true).at(-1)?.sig;
     killedAt = performance.now();
     result.ratePerSecond = acked.size / ((killedAt - streamStart) / 1000);
     await set.primary.kill('SIGKILL');
@@ -227,7 +272,7 @@ export async function runFailover(options: FailoverOptions = {}): Promise<Failov
     while (!recoveredAt && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     await new Promise((r) => setTimeout(r, options.afterRecoveryMs ?? 1500));
     stop = true;
-    await Promise.all(senders);
+    await Promise.all([...senders, auditor]);
     clearInterval(progress);
     if (process.env.FAILOVER_DEBUG) process.stderr.write('senders stopped\n');
     result.recoverySeconds = recoveredAt ? (recoveredAt - killedAt) / 1000 : Number.NaN;
@@ -247,6 +292,10 @@ export async function runFailover(options: FailoverOptions = {}): Promise<Failov
     }
     result.jobsAfter = await jobRuns('inc-after-failover');
     result.newPrimaryIsOldReplica = (await set.currentPrimaryPort()) === set.replica.port;
+    await app.audit.checkpoint();
+    const verified = await app.audit.verifyTrail({ sinceCheckpoint: anchor ?? 'no checkpoint was logged' });
+    result.auditVerified = verified.ok;
+    if (!verified.ok) result.auditProblem = `${verified.problem.id}: ${verified.problem.reason}`;
   } finally {
     // Bounded: a close that waits on a Redis that is gone must not hang the run.
     for (const close of [() => service.close(), () => server.close(), () => app.close()]) {

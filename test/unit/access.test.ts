@@ -38,6 +38,15 @@ describe('authorize', () => {
     expect(authorize(rule([]), subject)).toMatchObject({ allowed: false, whoMay: [] });
   });
 
+  it('a group entry matches only its members, never a clicking ID that reads the same', () => {
+    // The S0ONCALL group's ID arriving as the user: not a member, so refused.
+    expect(authorize(rule(['S0ONCALL']), { user: 'S0ONCALL', userGroups: [], channel: 'C0INC' })).toEqual({
+      allowed: false,
+      reason: 'not-permitted',
+      whoMay: ['S0ONCALL'],
+    });
+  });
+
   it("refuses outside the rule's channels, even for someone who may", () => {
     expect(
       authorize(rule(['anyone'], ['C0INC']), { user: 'U0X', userGroups: [], channel: 'C0OTHER' }),
@@ -195,6 +204,34 @@ describe('the access gate', () => {
     expect(await gate.check({ command: 'status', user: 'U0OUTSIDER', channel: 'C0INC' })).toMatchObject({
       allowed: true,
     });
+  });
+
+  it('refuses a group ID arriving as the user ID (approvers list S0ONCALL), and audits it', async () => {
+    const audited: AuditInput[] = [];
+    const gate = new AccessGate({
+      defaultApprovers: ['U0ALICE', 'S0ONCALL'],
+      resolveGroupMembers: async () => ['U0MEMBER'],
+      audit: {
+        append: async (e) => {
+          audited.push(e);
+          return {} as never;
+        },
+      },
+      log: silentLogger,
+    });
+    const r = await gate.check({
+      command: 'resolve',
+      user: 'S0ONCALL',
+      channel: 'C0INC',
+      incidentId: 'inc-1-a',
+    });
+    expect(r).toMatchObject({ allowed: false, reason: 'not-permitted' });
+    expect(audited).toEqual([
+      expect.objectContaining({ actor: 'S0ONCALL', event: 'command.refused', incident: 'inc-1-a' }),
+    ]);
+    expect(
+      await gate.check({ command: 'resolve', user: 'U0MEMBER', channel: 'C0INC', incidentId: 'inc-1-a' }),
+    ).toMatchObject({ allowed: true, via: 'group S0ONCALL' });
   });
 
   it('says so when group membership could not be checked; nobody may when no approvers exist', async () => {

@@ -44,6 +44,13 @@ describe('the one line', () => {
   it('never shows a password', () => {
     expect(redactRedisUrl('redis://perfbot:s3cret@redis:6379/0')).toBe('redis://perfbot:***@redis:6379/0');
     expect(redactRedisUrl('rediss://:s3cret@redis:6379')).toBe('rediss://:***@redis:6379');
+    // Behind Sentinel (REDIS_SENTINEL_PASSWORD travels in the address).
+    const sentinel = redactRedisUrl(
+      'redis-sentinel://:s3cret@mymaster/0?sentinels=s0%3A26379&sentinelPassword=s3ntinel',
+    );
+    expect(sentinel).not.toContain('s3cret');
+    expect(sentinel).not.toContain('s3ntinel');
+    expect(sentinel).toContain('sentinels=s0%3A26379');
     const err = new RedisUnreachableError('redis://:s3cret@redis:6379', refused, { explicit: true });
     expect(err.message).not.toContain('s3cret');
     expect(err.retryable).toBe(true);

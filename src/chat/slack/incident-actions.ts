@@ -9,6 +9,7 @@
 // whose actions block has block_id "incident:<incident ID>" (a select has no value of its own).
 import type { App } from '@slack/bolt';
 import { recordAudit } from '../../audit/record.js';
+import type { AuditInput } from '../../audit/types.js';
 import { errorMessage } from '../../errors.js';
 import { INCIDENT_ID } from '../../incidents/types.js';
 import type { CommandReply, Invoker } from '../command.js';
@@ -85,6 +86,10 @@ async function onClick(
   const tell = (msg: ChatMessage) => tellClicker(deps, channel, userId, msg);
   const command = commandFor(actionId, element);
   if ('error' in command) {
+    // Refused before any command runs, but still a decision on a click: audited with what the
+    // click carried, cut to 64 characters (it is whatever the sender put there).
+    if (deps.audit)
+      await recordAudit(deps.audit, malformedClick(actionId, userId, channel, element), deps.log);
     await tell(message(command.error, text(command.error, 'warn')));
     return;
   }
@@ -115,4 +120,38 @@ async function onClick(
     r = { message: message(line, text(line, 'error')), visibility: 'ephemeral', exitCode: 1 };
   }
   await tell(r.message);
+}
+
+const MAX_RAW = 64;
+
+/** The `command.refused` entry of a click that names no incident (or no offered duration). */
+export function malformedClick(
+  actionId: IncidentActionId,
+  userId: string,
+  channel: string,
+  element: ClickedElement,
+): AuditInput {
+  const raw = (value: string | undefined) =>
+    value === undefined
+      ? {}
+      : value.length > MAX_RAW
+        ? { value: value.slice(0, MAX_RAW), valueLength: value.length }
+        : { value };
+  const details: Record<string, unknown> = {
+    command: actionId,
+    channel,
+    reason: 'malformed',
+    malformed: true,
+  };
+  if (actionId === 'incident.silence') {
+    const block = raw(element.block_id);
+    const duration = raw(element.selected_option?.value ?? undefined);
+    if ('value' in block) details.blockId = block.value;
+    if ('valueLength' in block) details.blockIdLength = block.valueLength;
+    if ('value' in duration) details.duration = duration.value;
+    if ('valueLength' in duration) details.durationLength = duration.valueLength;
+  } else {
+    Object.assign(details, raw(element.value ?? element.block_id));
+  }
+  return { actor: userId, event: 'command.refused', details };
 }
