@@ -60,6 +60,16 @@ export function isRedisConnectionError(err: unknown): boolean {
   return e?.cause !== undefined && e.cause !== err && isRedisConnectionError(e.cause);
 }
 
+/**
+ * A background job's failure (a sweep, a periodic check): while Redis is away the watcher says so
+ * once a minute, so the job's own failure then goes to debug; anything else is logged at `level`.
+ * Without this, every timer in serve (one every 2 s) added its own warning to the watcher's.
+ */
+export function logJobFailure(log: Logger, level: 'warn' | 'error', err: unknown, msg: string): void {
+  if (isRedisConnectionError(err)) log.debug({ err }, msg);
+  else log[level]({ err }, msg);
+}
+
 const CONNECTION_CODES = new Set([
   'ECONNREFUSED',
   'ECONNRESET',
