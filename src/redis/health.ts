@@ -48,6 +48,8 @@ export function redisReason(err: unknown): string {
   if (/WRONGPASS|NOAUTH|invalid password|invalid username-password/i.test(message))
     return 'authentication failed';
   if (/connect ETIMEDOUT|timed? ?out/i.test(message)) return 'timed out';
+  // ioredis' words when the port speaks something else (an HTTP server, a proxy).
+  if (/^Protocol error, got /.test(message)) return 'what answers there is not Redis';
   return message.split('\n')[0]?.slice(0, 120) || 'unknown error';
 }
 

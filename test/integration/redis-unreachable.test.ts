@@ -27,8 +27,13 @@ describe('connectRedisOnce (for one-shot commands)', () => {
   it('fails at once with the one line when nothing listens', async () => {
     const port = await freePort();
     const url = `redis://127.0.0.1:${port}`;
+    const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+    const before = timers();
     const err = await connectRedisOnce(url, { explicit: false }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RedisUnreachableError);
+    // Nothing left behind to hold a command's exit (ioredis' 2 s disconnect timer did).
+    await new Promise((r) => setImmediate(r));
+    expect(timers()).toBeLessThanOrEqual(before);
     expect((err as Error).message).toBe(
       `perfbot: cannot reach Redis at ${url} (ECONNREFUSED) — start redis-server (\`npm start\` starts one), or set REDIS_URL`,
     );

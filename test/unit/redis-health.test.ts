@@ -59,6 +59,9 @@ describe('the one line', () => {
       'authentication failed',
     );
     expect(redisReason(new Error('connect ETIMEDOUT'))).toBe('timed out');
+    expect(redisReason(new Error('Protocol error, got "H" as reply type byte. Please report this.'))).toBe(
+      'what answers there is not Redis',
+    );
   });
 
   it('tells connection errors from others', () => {
