@@ -162,3 +162,47 @@ describe.skipIf(skipWithout('redis-server'))('perfbot serve with REDIS_URL unrea
     expect(parsed().some((l) => l.msg === 'stopped')).toBe(true);
   });
 });
+
+describe('perfbot worker with REDIS_URL unreachable', () => {
+  it('says so once, does not claim all is well, and stops on SIGTERM', { timeout: 120_000 }, async () => {
+    await ensureBuilt();
+    const port = await freePort();
+    const child = spawn(process.execPath, [join(ROOT, 'bin', 'perfbot.js'), 'worker'], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production', REDIS_URL: `redis://127.0.0.1:${port}` },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    try {
+      const lines = () =>
+        out
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => JSON.parse(l) as Record<string, unknown>);
+      await waitFor('the worker to start', () =>
+        lines().find((l) => String(l.msg).startsWith('perfbot worker running')),
+      );
+      // A few reconnect rounds later: still the one warning, and the start line said why it waits.
+      await new Promise((r) => setTimeout(r, 4000));
+      const complaints = lines().filter((l) => l.level === 'warn' || l.level === 'error');
+      expect(complaints.map((l) => l.msg).filter((m) => !String(m).includes(' is not set'))).toEqual([
+        'cannot reach Redis: retrying',
+      ]);
+      expect(complaints.find((l) => l.msg === 'cannot reach Redis: retrying')).toMatchObject({
+        url: `redis://127.0.0.1:${port}`,
+        reason: 'ECONNREFUSED',
+        hint: 'check that Redis runs there, or correct REDIS_URL',
+      });
+      expect(lines().map((l) => l.msg)).toContain(
+        'perfbot worker running: it takes jobs once Redis is reachable',
+      );
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+    } finally {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    }
+  });
+});
