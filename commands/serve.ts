@@ -9,6 +9,7 @@ import { serveTerminalOutput } from '../src/chat/terminal-sink.js';
 import type { Config } from '../src/config.js';
 import type { Logger } from '../src/log.js';
 import { resolveRedisUrl } from '../src/redis/connect.js';
+import { redisHealth } from '../src/redis/health.js';
 import { buildServer } from '../src/server.js';
 import { type Service, startHousekeeping, startResponse, startWorker } from '../src/services.js';
 import { auditLines } from './audit.js';
@@ -56,8 +57,16 @@ export async function serveCommand(
     for (const close of opened.reverse()) await close().catch(() => {});
     throw err;
   }
+  // Redis away at start: the watcher has said so; "serving" alone would read as all well. (The
+  // message stays "perfbot serving": tools wait for it.)
+  const notReady = redisHealth(app.redis)?.ready === false;
   log.info(
-    { address, playbooks: app.catalog.playbooks.map((p) => p.id), worker: options.worker },
+    {
+      address,
+      playbooks: app.catalog.playbooks.map((p) => p.id),
+      worker: options.worker,
+      ...(notReady ? { ready: false, until: 'Redis is reachable (/readyz says why)' } : {}),
+    },
     'perfbot serving',
   );
 

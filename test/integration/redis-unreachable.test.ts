@@ -99,6 +99,7 @@ describe.skipIf(skipWithout('redis-server'))('perfbot serve with REDIS_URL unrea
   }, async () => {
     const serving = await waitFor('perfbot serving', () => parsed().find((l) => l.msg === 'perfbot serving'));
     const address = serving.address as string;
+    expect(serving).toMatchObject({ ready: false, until: 'Redis is reachable (/readyz says why)' });
     const res = await fetch(`${address}/readyz`);
     expect(res.status).toBe(503);
     const body = (await res.json()) as { problems: string[] };
