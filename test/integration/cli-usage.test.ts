@@ -5,7 +5,13 @@ import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { Redis } from 'ioredis';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { parseAlertmanager } from '../../src/alerts/alertmanager.js';
+import { IncidentStore } from '../../src/incidents/store.js';
+import { PlaybookCatalog } from '../../src/playbooks/catalog.js';
+import { loadPlaybooksOrThrow } from '../../src/playbooks/loader.js';
+import { routeAlert } from '../../src/playbooks/route.js';
 import { ensureBuilt } from '../support/perfbot-process.js';
 import { testRedisUrl } from '../support/redis.js';
 
@@ -119,6 +125,44 @@ describe('perfbot CLI usage', { timeout: 300_000 }, () => {
       const r = await perfbot(args);
       expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(0);
       expect(`${r.stdout}${r.stderr}`, args.join(' ')).not.toMatch(SLACK_SYNTAX);
+    }
+  });
+
+  it('outside text cannot drive the terminal: control characters in an alert are shown, not acted on', async () => {
+    const redis = new Redis(REDIS_URL);
+    try {
+      const catalog = new PlaybookCatalog(await loadPlaybooksOrThrow(join(ROOT, 'playbooks')));
+      const batch = parseAlertmanager(
+        {
+          version: '4',
+          status: 'firing',
+          receiver: 'perfbot',
+          groupKey: '{}:{alertname="evil"}',
+          alerts: [
+            {
+              status: 'firing',
+              labels: { alertname: 'Evil\x1b[2J\x1b[31mRED', severity: 'critical' },
+              annotations: { summary: 'ring\x07 \u202eabc' },
+              startsAt: '2026-11-22T13:00:00Z',
+            },
+          ],
+        },
+        { now: () => new Date() },
+      );
+      await new IncidentStore({ redis }).apply(
+        batch,
+        batch.alerts.map((a) => routeAlert(a, catalog)),
+      );
+      const r = await perfbot(['status']);
+      expect(r.code, r.stderr).toBe(0);
+      for (const raw of ['\x1b', '\x07', '\u202e']) expect(r.stdout).not.toContain(raw);
+      expect(r.stdout).toContain('Evil\\x1b[2J\\x1b[31mRED');
+      // JSON keeps the data as it is, escaped by JSON itself.
+      const json = await perfbot(['status', '--json']);
+      expect(JSON.stringify(JSON.parse(json.stdout))).toContain('Evil\\u001b[2J');
+    } finally {
+      await redis.flushdb();
+      redis.disconnect();
     }
   });
 });
