@@ -36,15 +36,21 @@ export async function serveCommand(
     app = await createApp({ config, log, redisUrl: redisHandle.url });
     const built = app;
     opened.push(() => built.close());
+    // A person at a terminal reads text and a status line; a log collector gets JSON lines.
+    const output = serveTerminalOutput(log);
     const chat = await createChat(app, {
       dispatch,
       auditLines: (filter) => auditLines(built.audit, filter),
       chartDir: '.perfbot/charts',
-      // A person at a terminal reads text and a status line; a log collector gets JSON lines.
-      ...serveTerminalOutput(log),
+      ...output,
     });
     opened.push(() => chat.stop());
-    const http = await buildServer(app, { routes: chat.routes });
+    // When the incident channel is this terminal, its line for an opened or resolved incident is
+    // what a person reads: the intake's info line about the same event would print it twice
+    // (kept in JSON logs and from LOG_LEVEL=debug).
+    const onScreen = chat.kind === 'terminal' && output.status !== undefined;
+    const intakeLog = onScreen && log.levelVal >= 30 ? log.child({}, { level: 'warn' }) : undefined;
+    const http = await buildServer(app, { routes: chat.routes, intakeLog });
     server = http;
     opened.push(() => http.close());
     services.push(startResponse(app), startHousekeeping(app));

@@ -179,8 +179,11 @@ describe.skipIf(skipWithout('redis-server'))('perfbot serve, terminal as inciden
       if (mode === 'pipe') {
         for (const line of lines) expect(() => JSON.parse(line), line).not.toThrow();
         expect(out).not.toContain('⏳');
+        expect(out).toContain('"msg":"incident opened"');
       } else {
         expect(lines.some((l) => l.startsWith('{"level"'))).toBe(false);
+        // One line for the event: the channel's, not also the intake's log line.
+        expect(out).not.toContain('incident opened');
         // The report and the incident line are text for a person.
         expect(
           lines.some((l) => /^\d\d:\d\d:\d\d 🔴 CRITICAL: S3SentinelProcessingLatencyHigh/.test(l)),
