@@ -102,8 +102,10 @@ export async function auditCli(config: Config, options: AuditCliOptions, io: Io)
   let before: Date | undefined;
   if (options.action === 'export') {
     before = options.before ? new Date(options.before) : undefined;
-    if (!before || Number.isNaN(before.getTime()))
-      return usage(io, 'export needs --before DATE (e.g. 2024-05-01 or 2024-05-01T12:00:00Z)');
+    if (!before || Number.isNaN(before.getTime())) {
+      const given = options.before ? `: ${JSON.stringify(options.before)} is not a date` : '';
+      return usage(io, `export needs --before DATE${given} (e.g. 2024-05-01 or 2024-05-01T12:00:00Z)`);
+    }
   } else if (options.action === 'trim') {
     if (options.files?.length !== 1) return usage(io, 'trim needs exactly one FILE (an exported segment)');
     if (key && !key.canSign) return usage(io, 'trim needs the private key: the trim marker must be signed');

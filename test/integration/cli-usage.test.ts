@@ -91,6 +91,7 @@ describe('perfbot CLI usage', { timeout: 300_000 }, () => {
       [['status', 'extra'], "error: too many arguments for 'status'"],
       [['timeline', 'inc-1', '--format', 'yaml'], "argument 'yaml' is invalid"],
       [['audit', 'bogus'], 'unknown audit subcommand "bogus"'],
+      [['audit', 'export', '--before', 'yesterday'], 'export needs --before DATE: "yesterday" is not a date'],
     ];
     for (const [args, message] of cases) {
       const r = await perfbot(args);
