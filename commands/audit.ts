@@ -115,8 +115,10 @@ export async function auditCli(config: Config, options: AuditCliOptions, io: Io)
   let before: Date | undefined;
   if (options.action === 'export') {
     before = options.before ? new Date(options.before) : undefined;
-    if (!before || Number.isNaN(before.getTime()))
-      return usage(io, 'export needs --before DATE (e.g. 2024-05-01 or 2024-05-01T12:00:00Z)');
+    if (!before || Number.isNaN(before.getTime())) {
+      const given = options.before ? `: ${JSON.stringify(options.before)} is not a date` : '';
+      return usage(io, `export needs --before DATE${given} (e.g. 2024-05-01 or 2024-05-01T12:00:00Z)`);
+    }
     // An unsigned segment of a keyed trail would fail verify-file with that very key.
     if (key && !key.canSign) return usage(io, 'export needs the private key: the segment must be signed');
   } else if (options.action === 'trim') {

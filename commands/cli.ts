@@ -140,6 +140,9 @@ function buildProgram(env: Env, exit: (code: number) => void): Command {
   }
 
   program.addOption(new Option('--no-color').hideHelp());
+  // A usage error in a command points at that command's own help.
+  for (const command of program.commands)
+    command.showHelpAfterError(`(run perfbot ${command.name()} --help for its usage)`);
   return program;
 }
 

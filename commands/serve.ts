@@ -9,6 +9,7 @@ import { serveTerminalOutput } from '../src/chat/terminal-sink.js';
 import type { Config } from '../src/config.js';
 import type { Logger } from '../src/log.js';
 import { resolveRedisUrl } from '../src/redis/connect.js';
+import { redisHealth } from '../src/redis/health.js';
 import { buildServer } from '../src/server.js';
 import { type Service, startHousekeeping, startResponse, startWorker } from '../src/services.js';
 import { auditLines } from './audit.js';
@@ -35,15 +36,21 @@ export async function serveCommand(
     app = await createApp({ config, log, redisUrl: redisHandle.url });
     const built = app;
     opened.push(() => built.close());
+    // A person at a terminal reads text and a status line; a log collector gets JSON lines.
+    const output = serveTerminalOutput(log);
     const chat = await createChat(app, {
       dispatch,
       auditLines: (filter) => auditLines(built.audit, filter),
       chartDir: '.perfbot/charts',
-      // A person at a terminal reads text and a status line; a log collector gets JSON lines.
-      ...serveTerminalOutput(log),
+      ...output,
     });
     opened.push(() => chat.stop());
-    const http = await buildServer(app, { routes: chat.routes });
+    // When the incident channel is this terminal, its line for an opened or resolved incident is
+    // what a person reads: the intake's info line about the same event would print it twice
+    // (kept in JSON logs and from LOG_LEVEL=debug).
+    const onScreen = chat.kind === 'terminal' && output.status !== undefined;
+    const intakeLog = onScreen && log.levelVal >= 30 ? log.child({}, { level: 'warn' }) : undefined;
+    const http = await buildServer(app, { routes: chat.routes, intakeLog });
     server = http;
     opened.push(() => http.close());
     services.push(startResponse(app), startHousekeeping(app));
@@ -56,8 +63,16 @@ export async function serveCommand(
     for (const close of opened.reverse()) await close().catch(() => {});
     throw err;
   }
+  // Redis away at start: the watcher has said so; "serving" alone would read as all well. (The
+  // message stays "perfbot serving": tools wait for it.)
+  const notReady = redisHealth(app.redis)?.ready === false;
   log.info(
-    { address, playbooks: app.catalog.playbooks.map((p) => p.id), worker: options.worker },
+    {
+      address,
+      playbooks: app.catalog.playbooks.map((p) => p.id),
+      worker: options.worker,
+      ...(notReady ? { ready: false, until: 'Redis is reachable (/readyz says why)' } : {}),
+    },
     'perfbot serving',
   );
 

@@ -97,7 +97,7 @@ export function plan(mode, facts) {
     return { action: 'skip', reason: 'a Redis answers on 127.0.0.1:6379: perfbot will use it' };
   }
   const list = missing.join(' ');
-  const fallback = `or set REDIS_URL to a Redis you run (${mode === 'test' ? 'the tests then skip what is missing' : 'skips this'})`;
+  const fallback = fallbackLine(mode);
   if (facts.platform === 'linux' && facts.has('apt-get')) {
     const script = aptScript(missing);
     if (facts.isRoot) return { action: 'install', packages: missing, command: ['sh', '-c', script] };
@@ -126,6 +126,10 @@ export function plan(mode, facts) {
     `install ${list} (or your distribution's packages of them, e.g. dnf install redis)`,
     fallback,
   ]);
+}
+
+function fallbackLine(mode) {
+  return `or set REDIS_URL to a Redis you run (${mode === 'test' ? 'the tests then skip what is missing' : 'skips this'})`;
 }
 
 function stop(missing, why, todo) {
@@ -205,7 +209,8 @@ export async function main(mode, env = process.env) {
         still.length ? still : p.packages,
         run.error ? run.error.message : `${cmd} exited with ${run.status ?? run.signal}`,
         [
-          `${process.platform === 'darwin' ? 'brew install' : 'as root: apt-get install -y'} ${p.packages.join(' ')}`,
+          `${process.platform === 'darwin' ? 'brew install' : 'as root: apt-get install -y --no-install-recommends'} ${p.packages.join(' ')}`,
+          fallbackLine(mode),
         ],
       ).message,
     );

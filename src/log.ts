@@ -3,7 +3,7 @@
 import { createRequire } from 'node:module';
 import pino, { type Logger } from 'pino';
 import { ErrorCode, PerfbotError } from './errors.js';
-import { type TtyScreen, ttyScreen } from './tty.js';
+import { printable, type TtyScreen, ttyScreen } from './tty.js';
 
 export type { Logger };
 
@@ -198,7 +198,8 @@ function prettyDestination(level: string, screen: TtyScreen | undefined): pino.D
 function errorSuffix(err: unknown): string {
   const message = err && typeof err === 'object' ? (err as { message?: unknown }).message : err;
   const first = typeof message === 'string' ? message.split('\n')[0] : undefined;
-  return first ? ` — ${first}` : '';
+  // An error's text may come from outside (a back end's answer): shown, not acted on.
+  return first ? ` — ${printable(first)}` : '';
 }
 
 /** A logger that writes nothing: the default for library code under test. */

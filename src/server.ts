@@ -21,6 +21,8 @@ export interface ServerOptions {
    * stalls (slow-loris) has its socket closed, with a 408 when nothing was answered yet.
    */
   requestTimeoutMs?: number | undefined;
+  /** The webhook routes' logger, when not deps.log (serve on a terminal quiets their info lines). */
+  intakeLog?: AlertRouteDeps['log'] | undefined;
 }
 
 export async function buildServer(deps: ServerDeps, options: ServerOptions = {}): Promise<FastifyInstance> {
@@ -63,7 +65,7 @@ export async function buildServer(deps: ServerDeps, options: ServerOptions = {})
     return deps.metrics.registry.metrics();
   });
 
-  await registerAlertRoutes(app, deps);
+  await registerAlertRoutes(app, options.intakeLog ? { ...deps, log: options.intakeLog } : deps);
   await options.routes?.(app);
 
   return app;

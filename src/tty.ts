@@ -9,6 +9,25 @@ export interface TtyOut {
   columns?: number | undefined;
 }
 
+// C0 controls but line feed and tab, DEL and C1, and the bidirectional overrides and isolates.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
+const UNPRINTABLE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
+
+/**
+ * Text that carries outside data (alert labels and annotations, check output), made safe to
+ * print on a terminal: an escape sequence in an alert name would otherwise clear the screen or
+ * recolour it, a carriage return overwrite the line, a bidi override reorder it. Each such
+ * character is shown as its code (\x1b, \u202e) instead of acted on; line breaks stay.
+ */
+export function printable(text: string): string {
+  return text.replace(UNPRINTABLE, (c) => {
+    const code = c.charCodeAt(0);
+    return code <= 0xff
+      ? `\\x${code.toString(16).padStart(2, '0')}`
+      : `\\u${code.toString(16).padStart(4, '0')}`;
+  });
+}
+
 /** Carriage return, then erase the whole line (ANSI EL2). */
 const ERASE_LINE = '\r\x1b[2K';
 

@@ -129,7 +129,8 @@ function errorHandler(deps: AlertRouteDeps) {
     if (err.statusCode === 413) return reject(413, 'too-large', { error: 'request body is too large' });
     if (err.statusCode === 415) {
       return reject(415, 'unsupported-media-type', {
-        error: `unsupported content type ${JSON.stringify(req.headers['content-type'] ?? '')}`,
+        // `curl -d` without -H sends a form: say what to send instead.
+        error: `unsupported content type ${JSON.stringify(req.headers['content-type'] ?? '')}: send the JSON body with content-type: application/json`,
       });
     }
     if (err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500) {

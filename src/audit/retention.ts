@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../log.js';
+import { logJobFailure } from '../redis/health.js';
 import { parseEntry, type RawEntry } from './read.js';
 import { type ExportedSegment, writeSegment } from './segment-export.js';
 import { verifySegmentFile } from './segment-verify.js';
@@ -134,7 +135,7 @@ export function startAuditRetention(o: RetentionOptions & { intervalMs?: number 
   let running: Promise<unknown> = Promise.resolve();
   const tick = () => {
     running = applyRetention(o).catch((err: unknown) =>
-      o.log.error({ err }, 'audit retention failed: nothing was trimmed'),
+      logJobFailure(o.log, 'error', err, 'audit retention failed: nothing was trimmed'),
     );
   };
   const first = setTimeout(tick, 5_000);

@@ -7,6 +7,7 @@
 // across replicas is in append.ts; what verification catches, in verify.ts.
 import type { Redis } from 'ioredis';
 import { type Logger, silentLogger } from '../log.js';
+import { logJobFailure } from '../redis/health.js';
 import { onReplicas, type ReplicaWaitPolicy } from '../redis/replica-wait.js';
 import { ChainAppender } from './append.js';
 import { canonicalJson } from './canonical-json.js';
@@ -158,7 +159,9 @@ export class AuditTrail implements AuditSink {
     if (!this.signing || this.timer) return;
     const tick = () => {
       if (this.sinceCheckpoint > 0 || !this.checkpointed) {
-        void this.checkpoint().catch((err: unknown) => this.log.warn({ err }, 'audit checkpoint failed'));
+        void this.checkpoint().catch((err: unknown) =>
+          logJobFailure(this.log, 'warn', err, 'audit checkpoint failed'),
+        );
       }
     };
     tick();

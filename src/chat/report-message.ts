@@ -3,7 +3,7 @@
 // collapses it). Laid out from the view in verdict.ts, which the terminal text uses too.
 
 import { formatParams } from '../diagnostics/evidence.js';
-import { formatCounts, statusCounts } from '../diagnostics/status.js';
+import { formatCounts, statusCounts, worstStatus } from '../diagnostics/status.js';
 import type { CheckResult } from '../diagnostics/types.js';
 import type { Check } from '../playbooks/schema.js';
 import { type ChatMessage, type Item, link, list, note, type Part, text } from './message.js';
@@ -36,7 +36,9 @@ export function progressMessage(input: {
     ? `Checks finished for ${where}: ${count}${tally ? ` — ${tally}` : ''}`
     : `Running checks for ${where}: ${count} done${tally ? ` — ${tally}` : ''}`;
   const running = input.checks.filter((c) => !finished.has(c.id)).map((c) => c.title);
-  const parts: Part[] = [text(line, complete ? 'ok' : 'progress')];
+  // Finished, the line takes the tone of what was found: a green mark beside "18 skipped" or
+  // "1 critical" would read as a healthy verdict before the report says otherwise.
+  const parts: Part[] = [text(line, complete ? worstStatus(input.done.map((r) => r.status)) : 'progress')];
   if (!complete && running.length > 0) {
     const named = running.slice(0, MAX_RUNNING_NAMED).join(', ');
     const more = running.length > MAX_RUNNING_NAMED ? ` and ${running.length - MAX_RUNNING_NAMED} more` : '';

@@ -6,6 +6,7 @@ import { hostname } from 'node:os';
 import type { App } from '../app.js';
 import type { AuditSink } from '../audit/types.js';
 import type { Logger } from '../log.js';
+import { logJobFailure } from '../redis/health.js';
 import { rerunDiagnosis } from '../response/rerun.js';
 import { auditTimelineSource } from '../timeline/read.js';
 import type { CommandContext, CommandReply, Invoker } from './command.js';
@@ -181,7 +182,9 @@ export async function createChat(app: App, o: ChatOptions): Promise<ChatRuntime>
   const sweep = () =>
     threads
       .sweep()
-      .catch((err: unknown) => log.warn({ err }, 'could not check for incidents without a thread'));
+      .catch((err: unknown) =>
+        logJobFailure(log, 'warn', err, 'could not check for incidents without a thread'),
+      );
   return {
     kind: slack ? 'slack' : 'terminal',
     sink,

@@ -6,7 +6,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../log.js';
-import { type TtyScreen, ttyScreen } from '../tty.js';
+import { printable, type TtyScreen, ttyScreen } from '../tty.js';
 import type { ChatMessage, TerminalView } from './message.js';
 import { plainText, TONE_MARK } from './message.js';
 import { renderPlain } from './plain.js';
@@ -197,8 +197,8 @@ export function serveTerminalOutput(
     };
   }
   return {
-    write: (text) => screen.print(`${clock(now())} ${text}`),
-    status: (line) => screen.setStatus(line),
+    write: (text) => screen.print(`${clock(now())} ${printable(text)}`),
+    status: (line) => screen.setStatus(printable(line)),
   };
 }
 

@@ -122,6 +122,9 @@ function restLines(view: ReportView, options: ReportTextOptions): string[] {
   const measure = view.toMeasure.length > 0 ? `To measure, set ${toMeasureText(view.toMeasure)}` : '';
   if (view.kind === 'nothing-measured') {
     if (measure) lines.push(measure);
+    // Which checks those are, and what each needs, is one flag away.
+    if (options.moreHint && !options.verbose && view.rest.length > 0)
+      lines.push(`${plural(view.rest.length, 'check')}: ${restTally(view)} — ${options.moreHint}`);
   } else if (view.rest.length > 0 && !options.verbose) {
     const hint = options.moreHint ? ` — ${options.moreHint}` : '';
     lines.push(`${plural(view.rest.length, 'other check')}: ${restTally(view)}${hint}`);

@@ -5,6 +5,7 @@
 // (a Redis lock), and the script makes a second noticing harmless anyway.
 import type { Redis } from 'ioredis';
 import type { Logger } from '../log.js';
+import { logJobFailure } from '../redis/health.js';
 import type { IncidentEvent } from './events.js';
 import type { IncidentSilences } from './silences.js';
 
@@ -80,7 +81,7 @@ export function startSilenceWatcher(o: SilenceWatcherOptions): {
     if (running) return;
     running = tick()
       .catch((err: unknown) => {
-        o.log.warn({ err }, 'silence check failed');
+        logJobFailure(o.log, 'warn', err, 'silence check failed');
         return [];
       })
       .finally(() => {

@@ -11,6 +11,7 @@
 // well above how long such an alarm may legitimately stay in ALARM.
 import type { Redis } from 'ioredis';
 import type { Logger } from '../log.js';
+import { logJobFailure } from '../redis/health.js';
 import { eventsStreamKey, type IncidentEvent, parseIncidentEvent } from './events.js';
 
 // KEYS: incident hash, open zset, outbox. ARGV: id, cutoffMs, nowMs, ttlSeconds, maxlen, prefix.
@@ -105,7 +106,7 @@ export function startStaleIncidentSweeper(
           for (const e of events)
             o.log.info({ incident: e.incidentId, reason: 'stale' }, 'incident closed as stale');
         },
-        (err: unknown) => o.log.warn({ err }, 'stale incident sweep failed'),
+        (err: unknown) => logJobFailure(o.log, 'warn', err, 'stale incident sweep failed'),
       );
     },
     o.intervalMs ?? 5 * 60_000,

@@ -4,6 +4,7 @@ import type { Redis } from 'ioredis';
 import type { AlertBatch } from '../alerts/schema.js';
 import { StoreUnavailableError } from '../errors.js';
 import type { RouteDecision } from '../playbooks/route.js';
+import { isRedisConnectionError } from '../redis/health.js';
 import type { ReplicaWaitPolicy } from '../redis/replica-wait.js';
 import { type ApplyResult, buildApplyArgs, incidentKey, readApplyReply } from './apply-args.js';
 import { eventsStreamKey, type IncidentEventListener } from './events.js';
@@ -44,6 +45,10 @@ export interface IncidentStoreOptions {
 const UNSURE = 'the alerts may or may not have been stored; retry (a retry is deduplicated)';
 const unavailable = (cause: string, err?: unknown) =>
   new StoreUnavailableError(`incident store unavailable: ${cause}; ${UNSURE}`, err);
+
+// ioredis' own words for a lost connection ("Stream isn't writeable…") mean nothing to a sender.
+const causeOf = (err: unknown) =>
+  isRedisConnectionError(err) ? 'Redis is not reachable' : String((err as Error)?.message ?? err);
 
 const SCRIPT = 'perfbotApplyAlerts';
 const THREAD_SCRIPT = 'perfbotSetThread';
@@ -205,7 +210,7 @@ export class IncidentStore {
       settled = true;
       clearTimeout(timer);
       finished();
-      const error = unavailable((err as Error).message, err);
+      const error = unavailable(causeOf(err), err);
       for (const item of batch) item.reject(error);
     };
     const timer = setTimeout(() => fail(new Error(`no answer from Redis in ${ms} ms`)), ms);
@@ -234,7 +239,7 @@ export class IncidentStore {
       }
       batch.forEach((item, i) => {
         const [err, value] = results?.[i] ?? [new Error('no reply from Redis'), undefined];
-        if (err) item.reject(unavailable(err.message, err));
+        if (err) item.reject(unavailable(causeOf(err), err));
         else item.resolve(value as string[]);
       });
     }, fail);

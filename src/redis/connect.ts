@@ -141,7 +141,9 @@ export async function connectRedisOnce(
   try {
     await Promise.race([redis.connect(), deadline]);
   } catch (err) {
-    redis.disconnect();
+    // A client that gave up is already closed; disconnecting it again would start ioredis'
+    // 2-second "stream still open" timer on the dead socket and hold the command's exit that long.
+    if (redis.status !== 'end') redis.disconnect();
     throw new RedisUnreachableError(url, last ?? err, options);
   } finally {
     clearTimeout(timer);

@@ -50,6 +50,8 @@ export function redisReason(err: unknown): string {
   if (/WRONGPASS|NOAUTH|invalid password|invalid username-password/i.test(message))
     return 'authentication failed';
   if (/connect ETIMEDOUT|timed? ?out/i.test(message)) return 'timed out';
+  // ioredis' words when the port speaks something else (an HTTP server, a proxy).
+  if (/^Protocol error, got /.test(message)) return 'what answers there is not Redis';
   return message.split('\n')[0]?.slice(0, 120) || 'unknown error';
 }
 
@@ -60,6 +62,16 @@ export function isRedisConnectionError(err: unknown): boolean {
   const message = typeof e?.message === 'string' ? e.message : '';
   if (CONNECTION_MESSAGE.test(message)) return true;
   return e?.cause !== undefined && e.cause !== err && isRedisConnectionError(e.cause);
+}
+
+/**
+ * A background job's failure (a sweep, a periodic check): while Redis is away the watcher says so
+ * once a minute, so the job's own failure then goes to debug; anything else is logged at `level`.
+ * Without this, every timer in serve (one every 2 s) added its own warning to the watcher's.
+ */
+export function logJobFailure(log: Logger, level: 'warn' | 'error', err: unknown, msg: string): void {
+  if (isRedisConnectionError(err)) log.debug({ err }, msg);
+  else log[level]({ err }, msg);
 }
 
 const CONNECTION_CODES = new Set([

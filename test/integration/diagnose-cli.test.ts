@@ -130,6 +130,7 @@ describe('perfbot diagnose (built CLI)', () => {
       expect(second).toMatch(/^ {2}S3 .* \(sentinel-connector\) · namespace [a-z0-9-]+ · \d+ checks in /);
       expect(text.stdout).toMatch(/To measure, set PROMETHEUS_URL \(\d+ checks\), KUBECONFIG/);
       expect(text.stdout).not.toContain('No bottleneck');
+      expect(text.stdout).toContain('\n18 checks: 18 skipped — --verbose lists them\n');
 
       const verbose = await perfbot(['diagnose', 'sentinel', '--verbose'], {});
       expect(verbose.code).toBe(0);

@@ -140,6 +140,10 @@ describe('POST /alerts/alertmanager', () => {
       'content-type': 'application/x-www-form-urlencoded',
     });
     expect(form.statusCode).toBe(415);
+    expect(form.json()).toEqual({
+      error:
+        'unsupported content type "application/x-www-form-urlencoded": send the JSON body with content-type: application/json',
+    });
   });
 
   it('counts what it accepts and refuses in /metrics', async () => {

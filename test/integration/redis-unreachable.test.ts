@@ -28,8 +28,13 @@ describe('connectRedisOnce (for one-shot commands)', () => {
   it('fails at once with the one line when nothing listens', async () => {
     const port = await freePort();
     const url = `redis://127.0.0.1:${port}`;
+    const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+    const before = timers();
     const err = await connectRedisOnce(url, { explicit: false }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RedisUnreachableError);
+    // Nothing left behind to hold a command's exit (ioredis' 2 s disconnect timer did).
+    await new Promise((r) => setImmediate(r));
+    expect(timers()).toBeLessThanOrEqual(before);
     expect((err as Error).message).toBe(
       `perfbot: cannot reach Redis at ${url} (ECONNREFUSED) — start redis-server (\`npm start\` starts one), or set REDIS_URL`,
     );
@@ -117,6 +122,7 @@ describe.skipIf(skipWithout('redis-server'))('perfbot serve with REDIS_URL unrea
   }, async () => {
     const serving = await waitFor('perfbot serving', () => parsed().find((l) => l.msg === 'perfbot serving'));
     const address = serving.address as string;
+    expect(serving).toMatchObject({ ready: false, until: 'Redis is reachable (/readyz says why)' });
     const res = await fetch(`${address}/readyz`);
     expect(res.status).toBe(503);
     const body = (await res.json()) as { problems: string[] };
@@ -128,10 +134,38 @@ describe.skipIf(skipWithout('redis-server'))('perfbot serve with REDIS_URL unrea
       ),
     ]);
 
-    // ioredis and BullMQ retry every few hundred ms to 2 s; let several rounds go by.
-    await new Promise((r) => setTimeout(r, 6000));
+    // An alert meanwhile gets a 503 a sender can read (not ioredis' words), and Retry-After.
+    const alert = await fetch(`${address}/alerts/alertmanager`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        version: '4',
+        status: 'firing',
+        receiver: 'perfbot',
+        groupKey: '{}:{alertname="X"}',
+        alerts: [{ status: 'firing', labels: { alertname: 'X' }, startsAt: '2026-11-22T13:00:00Z' }],
+      }),
+    });
+    expect(alert.status).toBe(503);
+    expect(alert.headers.get('retry-after')).toBe('5');
+    expect(((await alert.json()) as { error: string }).error).toMatch(
+      /^incident store unavailable: Redis is not reachable; /,
+    );
+
+    // ioredis and BullMQ retry every few hundred ms to 2 s, the thread sweep runs every 2 s and
+    // audit retention first 5 s after the start: let several rounds go by.
+    await new Promise((r) => setTimeout(r, 8000));
     const warnings = parsed().filter((l) => l.msg === 'cannot reach Redis: retrying');
     expect(warnings).toHaveLength(1);
+    // Nothing else complains on its own: the start's notices about what is not configured, the
+    // one Redis line, and the alert that was refused, nothing per timer tick.
+    const complaints = parsed()
+      .filter((l) => l.level === 'warn' || l.level === 'error')
+      .map((l) => l.msg);
+    expect(complaints.filter((m) => !/ is not set|^no Slack credentials/.test(String(m)))).toEqual([
+      'cannot reach Redis: retrying',
+      'webhook not stored: sender will retry',
+    ]);
     expect(warnings[0]).toMatchObject({ url: `redis://127.0.0.1:${port}`, reason: 'ECONNREFUSED' });
     // No stack trace of a refused connection, and nothing printed outside the JSON log.
     expect(lines.filter((l) => l.includes('TCPConnectWrap') || l.includes('ECONNREFUSED')).length).toBe(1);
@@ -150,5 +184,49 @@ describe.skipIf(skipWithout('redis-server'))('perfbot serve with REDIS_URL unrea
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
     expect(parsed().some((l) => l.msg === 'stopped')).toBe(true);
+  });
+});
+
+describe('perfbot worker with REDIS_URL unreachable', () => {
+  it('says so once, does not claim all is well, and stops on SIGTERM', { timeout: 120_000 }, async () => {
+    await ensureBuilt();
+    const port = await freePort();
+    const child = spawn(process.execPath, [join(ROOT, 'bin', 'perfbot.js'), 'worker'], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production', REDIS_URL: `redis://127.0.0.1:${port}` },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    try {
+      const lines = () =>
+        out
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => JSON.parse(l) as Record<string, unknown>);
+      await waitFor('the worker to start', () =>
+        lines().find((l) => String(l.msg).startsWith('perfbot worker running')),
+      );
+      // A few reconnect rounds later: still the one warning, and the start line said why it waits.
+      await new Promise((r) => setTimeout(r, 4000));
+      const complaints = lines().filter((l) => l.level === 'warn' || l.level === 'error');
+      expect(complaints.map((l) => l.msg).filter((m) => !String(m).includes(' is not set'))).toEqual([
+        'cannot reach Redis: retrying',
+      ]);
+      expect(complaints.find((l) => l.msg === 'cannot reach Redis: retrying')).toMatchObject({
+        url: `redis://127.0.0.1:${port}`,
+        reason: 'ECONNREFUSED',
+        hint: 'check that Redis runs there, or correct REDIS_URL',
+      });
+      expect(lines().map((l) => l.msg)).toContain(
+        'perfbot worker running: it takes jobs once Redis is reachable',
+      );
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+    } finally {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    }
   });
 });

@@ -105,6 +105,13 @@ async function serve(redisUrl: string, mode: Mode): Promise<Serve> {
   };
 }
 
+/** Webhook notifications Alertmanager has sent so far (its own counter). */
+async function notificationsSent(amUrl: string): Promise<number> {
+  const text = await (await fetch(`${amUrl}/metrics`)).text();
+  const line = /^alertmanager_notifications_total\{[^}]*integration="webhook"[^}]*\} (\S+)$/m.exec(text);
+  return Number(line?.[1] ?? 0);
+}
+
 async function until(what: string, fn: () => boolean, s: Serve, ms = 90_000): Promise<void> {
   const end = Date.now() + ms;
   while (!fn()) {
@@ -172,8 +179,11 @@ describe.skipIf(skipWithout('redis-server'))('perfbot serve, terminal as inciden
       if (mode === 'pipe') {
         for (const line of lines) expect(() => JSON.parse(line), line).not.toThrow();
         expect(out).not.toContain('⏳');
+        expect(out).toContain('"msg":"incident opened"');
       } else {
         expect(lines.some((l) => l.startsWith('{"level"'))).toBe(false);
+        // One line for the event: the channel's, not also the intake's log line.
+        expect(out).not.toContain('incident opened');
         // The report and the incident line are text for a person.
         expect(
           lines.some((l) => /^\d\d:\d\d:\d\d 🔴 CRITICAL: S3SentinelProcessingLatencyHigh/.test(l)),
@@ -199,7 +209,7 @@ describe.skipIf(skipWithout('redis-server'))('perfbot serve, terminal as inciden
     // Correlation (playbook `correlation`, key: namespace) folds the nine alert groups into one
     // incident per playbook and namespace: two incidents, two reports.
     it.each(MODES)(
-      '9 alerts grouped by alertname (%s): under 300 lines, one incident and one report per playbook',
+      '9 alerts grouped by alertname, notified again and again (%s): under 300 lines, one incident and one report per playbook',
       async (mode) => {
         await redis.flushall();
         const s = await serve(redisServer.url, mode);
@@ -208,6 +218,8 @@ describe.skipIf(skipWithout('redis-server'))('perfbot serve, terminal as inciden
           groupBy: ['alertname'],
           groupWait: '1s',
           groupInterval: '1s',
+          // Every group sent again each second while it fires, as a storm that lasts would be.
+          repeatInterval: '1s',
         });
         try {
           const now = Date.now();
@@ -224,12 +236,20 @@ describe.skipIf(skipWithout('redis-server'))('perfbot serve, terminal as inciden
           }));
           await postAlerts(am.url, alerts);
           await until('2 reports', () => count(s.output(), 'Nothing was measured') >= 2, s, 120_000);
+          // Then the storm goes on: every group notified three more times after the reports.
+          const sent = () => notificationsSent(am.url);
+          const after = await sent();
+          const deadline = Date.now() + 120_000;
+          while ((await sent()) < after + 3 * NAMES.length) {
+            if (Date.now() > deadline) throw new Error('Alertmanager stopped notifying');
+            await new Promise((r) => setTimeout(r, 250));
+          }
         } finally {
           await am.stop();
         }
         const out = await s.stop();
         const lines = linesOf(out);
-        measured.push(`9-alert storm, ${mode}: ${lines.length} lines`);
+        measured.push(`9-alert storm, ${mode}, every group notified 3 more times: ${lines.length} lines`);
 
         expect(lines.length).toBeLessThan(300);
         expect(count(out, 'Nothing was measured')).toBe(2);

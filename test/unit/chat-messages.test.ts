@@ -331,7 +331,7 @@ describe('diagnosis messages', () => {
     });
     const done = progressMessage({ playbookTitle: 'Pipeline', namespace: 'ns', checks, done: report.checks });
     expect(renderPlain(done)).toBe(
-      '✅ Checks finished for Pipeline in ns: 3/3 — 1 critical · 1 ok · 1 skipped',
+      '🔴 Checks finished for Pipeline in ns: 3/3 — 1 critical · 1 ok · 1 skipped',
     );
     expect(done.terminal).toMatchObject({ show: 'progress', done: true });
   });

@@ -59,5 +59,11 @@ describe('log levels', () => {
     expect(out).not.toContain('second line');
     expect(out).not.toMatch(/\bat .*\(.*:\d+:\d+\)/);
     expect(printed[2]).toBe('⏳ running');
+
+    // A back end's error text with an escape sequence in it is shown, not acted on.
+    out = '';
+    log.warn({ err: new Error('bad answer \x1b[2J\x1b]0;owned\x07') }, 'check failed');
+    expect(out).toContain('check failed — bad answer \\x1b[2J\\x1b]0;owned\\x07');
+    for (const raw of ['\x1b[2J', '\x1b]0;', '\x07']) expect(out).not.toContain(raw);
   });
 });

@@ -13,6 +13,7 @@ import {
   redisUnreachableLine,
   watchRedis,
 } from '../../src/redis/connect.js';
+import { logJobFailure } from '../../src/redis/health.js';
 
 /** The part of an ioredis client the watcher uses: its events and status. */
 class FakeRedis extends EventEmitter {
@@ -65,6 +66,9 @@ describe('the one line', () => {
       'authentication failed',
     );
     expect(redisReason(new Error('connect ETIMEDOUT'))).toBe('timed out');
+    expect(redisReason(new Error('Protocol error, got "H" as reply type byte. Please report this.'))).toBe(
+      'what answers there is not Redis',
+    );
   });
 
   it('tells connection errors from others', () => {
@@ -126,5 +130,20 @@ describe('watchRedis', () => {
     expect(lines.filter((l) => l.msg === 'cannot reach Redis: retrying')).toHaveLength(1);
     for (const c of clients) c.emit('ready');
     expect(lines.filter((l) => l.msg === 'Redis reachable again')).toHaveLength(1);
+  });
+});
+
+describe('a background job failing', () => {
+  it('while Redis is away goes to debug (the watcher says it); any other failure at its level', () => {
+    const { log, lines } = capture();
+    const offline = new Error("Stream isn't writeable and enableOfflineQueue options is false");
+    logJobFailure(log, 'warn', offline, 'silence check failed');
+    logJobFailure(log, 'warn', refused, 'silence check failed');
+    logJobFailure(log, 'error', new Error('ERR syntax error'), 'audit retention failed');
+    expect(lines.map((l) => [l.level, l.msg])).toEqual([
+      ['debug', 'silence check failed'],
+      ['debug', 'silence check failed'],
+      ['error', 'audit retention failed'],
+    ]);
   });
 });

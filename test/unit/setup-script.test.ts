@@ -2,7 +2,7 @@
 // each kind of machine (pure plan), and, as a child process with redis-server and the test
 // servers hidden from its PATH, what it would install (apt-get simulates it; nothing changes).
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -138,9 +138,9 @@ describe('scripts/setup.mjs as a child process, redis-server hidden from PATH', 
   // PATH holds only these (empty, or apt-get alone): no redis-server, no sudo.
   const empty = mkdtempSync(join(tmpdir(), 'perfbot-setup-path-'));
   const aptOnly = mkdtempSync(join(tmpdir(), 'perfbot-setup-path-'));
+  const noRoot = mkdtempSync(join(tmpdir(), 'perfbot-setup-path-'));
   afterAll(() => {
-    rmSync(empty, { recursive: true, force: true });
-    rmSync(aptOnly, { recursive: true, force: true });
+    for (const dir of [empty, aptOnly, noRoot]) rmSync(dir, { recursive: true, force: true });
   });
 
   function run(mode: string, path: string, env: Record<string, string>) {
@@ -168,6 +168,56 @@ describe('scripts/setup.mjs as a child process, redis-server hidden from PATH', 
     expect(r.status).toBe(1);
     expect(r.stderr).toContain('perfbot setup: needed but not installed: redis-server, redis-sentinel');
   });
+
+  // The no-root branches as a real user meets them: the script run as `nobody` (setpriv), with
+  // apt-get on its PATH and either no sudo or a sudo that wants a password it cannot ask for.
+  const asNobody = (path: string) =>
+    spawnSync(
+      '/usr/bin/setpriv',
+      ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, SCRIPT, 'start'],
+      {
+        encoding: 'utf8',
+        env: { PATH: path },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+  const canDropRoot =
+    process.getuid?.() === 0 && existsSync('/usr/bin/setpriv') && existsSync('/usr/bin/apt-get');
+
+  it.skipIf(!canDropRoot)('not root and no sudo: says exactly what to install, and stops', () => {
+    chmodSync(noRoot, 0o755);
+    symlinkSync('/usr/bin/apt-get', join(noRoot, 'apt-get'));
+    const r = asNobody(noRoot);
+    if (r.stdout.includes('a Redis answers on 127.0.0.1:6379')) return;
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe(
+      [
+        'perfbot setup: needed but not installed: redis-server',
+        '  cannot install them here: not root, and sudo is not installed',
+        '  install them, then run the command again:',
+        '    as root: apt-get install -y --no-install-recommends redis-server',
+        '    or set REDIS_URL to a Redis you run (skips this)',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it.skipIf(!canDropRoot)(
+    'not root, sudo wants a password: sudo -n fails at once, and it says what to do',
+    () => {
+      writeFileSync(join(noRoot, 'sudo'), '#!/bin/sh\necho "sudo: a password is required" >&2\nexit 1\n', {
+        mode: 0o755,
+      });
+      const r = asNobody(noRoot);
+      if (r.stdout.includes('a Redis answers on 127.0.0.1:6379')) return;
+      expect(r.status).toBe(1);
+      expect(r.stderr).toContain(
+        'perfbot setup: needed but not installed: redis-server\n  cannot install them here: sudo exited with 1',
+      );
+      expect(r.stderr).toContain('    as root: apt-get install -y --no-install-recommends redis-server\n');
+      expect(r.stderr).toContain('    or set REDIS_URL to a Redis you run (skips this)');
+    },
+  );
 
   it('a set REDIS_URL skips it all', () => {
     const r = run('test', empty, { REDIS_URL: 'redis://127.0.0.1:6399' });

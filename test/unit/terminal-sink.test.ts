@@ -267,6 +267,17 @@ describe('TtyScreen', () => {
     tty.status?.('⏳ running');
     expect(emulate(out)).toEqual({ lines: ['09:05:07 🔴 CRITICAL: x'], current: '⏳ running' });
 
+    // Outside text cannot drive the terminal: an escape sequence in an alert name, a bell, a
+    // carriage return, a bidi override are shown as codes; line breaks stay.
+    out = '';
+    tty.write('🔴 CRITICAL: Evil\x1b[2J\x1b[31mRED \x07 a\rb \u202eabc\nnext line', { channel: 'terminal' });
+    tty.status?.('⏳ Evil\x1b[2J');
+    for (const raw of ['\x1b[2J', '\x1b[31m', '\x07', '\u202e']) expect(out).not.toContain(raw);
+    expect(emulate(out).lines).toEqual([
+      '09:05:07 🔴 CRITICAL: Evil\\x1b[2J\\x1b[31mRED \\x07 a\\x0db \\u202eabc',
+      'next line',
+    ]);
+
     const logged: unknown[] = [];
     const log = { info: (...args: unknown[]) => logged.push(args) } as unknown as typeof silentLogger;
     const pipe = serveTerminalOutput(log, undefined);
