@@ -22,6 +22,7 @@ import {
   fakeChecks,
   type Harness,
   INCIDENT_CHANNEL,
+  messageText,
   s3Throttling,
   startHarness,
   waitUntil,
@@ -59,17 +60,7 @@ function consumerLag(kind: CheckKind, params: Record<string, unknown>): Measurem
   return { value: 1, status: 'ok' };
 }
 
-function textOf(m: FakeMessage | undefined): string {
-  const out: string[] = [m?.text ?? ''];
-  const walk = (v: unknown): void => {
-    if (typeof v === 'string') out.push(v);
-    else if (Array.isArray(v)) v.forEach(walk);
-    else if (v && typeof v === 'object')
-      for (const [k, x] of Object.entries(v)) if (k === 'text' || typeof x === 'object') walk(x);
-  };
-  walk(m?.blocks ?? []);
-  return out.join('\n');
-}
+const textOf = messageText;
 
 const buttons = (m: FakeMessage | undefined) =>
   (m?.blocks ?? [])

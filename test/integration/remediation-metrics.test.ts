@@ -4,40 +4,16 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { UpstreamError } from '../../src/errors.js';
 import { createMetrics } from '../../src/metrics.js';
 import { instrumentRemediations } from '../../src/metrics-hooks.js';
-import type { Proposal } from '../../src/remediation/proposal.js';
-import { type Harness, remediationHarness, testPlaybook, until } from '../support/remediation-fixtures.js';
+import {
+  approvedProposal,
+  type Harness,
+  jobFinished,
+  remediationHarness,
+  until,
+} from '../support/remediation-fixtures.js';
 
-async function approved(h: Harness): Promise<Proposal> {
-  const playbook = testPlaybook();
-  const [first] = await h.service.proposeFromDiagnosis({
-    playbook,
-    incidentId: 'inc-m',
-    requester: 'UREQUESTER',
-    diagnosis: {
-      bottlenecks: [
-        {
-          id: 'cpu-bound',
-          name: 'CPU',
-          summary: 'cpu high',
-          evidenceChecks: ['cpu'],
-          remediations: playbook.remediations,
-          advice: [],
-        },
-      ],
-      remediations: playbook.remediations,
-      advice: [],
-    },
-  });
-  const p = first?.outcome;
-  if (p?.status !== 'created') throw new Error(`not created: ${JSON.stringify(first)}`);
-  await h.service.decide({ proposalId: p.proposal.id, userId: 'UAPPROVER1', decision: 'approve' });
-  return p.proposal;
-}
-
-const finished = (h: Harness, id: string) => async () => {
-  const state = await h.service.queue.queue.getJobState(id);
-  return state === 'completed' || state === 'failed';
-};
+const approved = (h: Harness) => approvedProposal(h, { incidentId: 'inc-m' });
+const finished = jobFinished;
 
 describe('perfbot_remediation_jobs_total', () => {
   let h: Harness;

@@ -28,6 +28,7 @@ import { buildServer } from '../../src/server.js';
 import { type Service, startResponse } from '../../src/services.js';
 import {
   blockActionBody,
+  type FakeMessage,
   FakeSlack,
   type FakeSlackOptions,
   sendSigned,
@@ -362,3 +363,19 @@ async function drained(app: App, streams: string[]): Promise<boolean> {
   }
   return true;
 }
+
+/** The text of a recorded message's blocks (sections, fields, context, buttons), without the fallback. */
+export function blocksText(m: FakeMessage | undefined): string {
+  const out: string[] = [];
+  const walk = (v: unknown): void => {
+    if (typeof v === 'string') out.push(v);
+    else if (Array.isArray(v)) v.forEach(walk);
+    else if (v && typeof v === 'object')
+      for (const [k, x] of Object.entries(v)) if (k === 'text' || typeof x === 'object') walk(x);
+  };
+  walk(m?.blocks ?? []);
+  return out.join('\n');
+}
+
+/** Every text of a recorded message: the fallback, then its blocks' text. */
+export const messageText = (m: FakeMessage | undefined): string => `${m?.text ?? ''}\n${blocksText(m)}`;

@@ -17,6 +17,7 @@ import {
   fakeChecks,
   type Harness,
   INCIDENT_CHANNEL,
+  messageText,
   SIGNING_SECRET,
   s3Throttling,
   startHarness,
@@ -31,18 +32,7 @@ const CONNECTOR = [
 const ONCALL = 'U0ONCALL';
 const MALLORY = 'U0MALLORY';
 
-/** Every text of a recorded message (fallback, sections, fields, context, buttons). */
-function textOf(m: FakeMessage | undefined): string {
-  const out: string[] = [m?.text ?? ''];
-  const walk = (v: unknown): void => {
-    if (typeof v === 'string') out.push(v);
-    else if (Array.isArray(v)) v.forEach(walk);
-    else if (v && typeof v === 'object')
-      for (const [k, x] of Object.entries(v)) if (k === 'text' || typeof x === 'object') walk(x);
-  };
-  walk(m?.blocks ?? []);
-  return out.join('\n');
-}
+const textOf = messageText;
 
 interface Element {
   type: string;

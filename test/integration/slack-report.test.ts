@@ -4,10 +4,10 @@
 // a count with the full list as a second message — and "Nothing was measured", never a green
 // verdict, when no check could run.
 import { afterEach, describe, expect, it } from 'vitest';
-import type { FakeMessage } from '../fakes/slack.js';
 import {
   ALL_BACKENDS,
   alertmanagerPayload,
+  blocksText,
   fakeChecks,
   type Harness,
   INCIDENT_CHANNEL,
@@ -16,18 +16,8 @@ import {
   waitUntil,
 } from './slack-harness.js';
 
-/** Every text a person sees in a message: the fallback and each block's text. */
-function textOf(m: FakeMessage): string {
-  const out: string[] = [];
-  const walk = (v: unknown): void => {
-    if (typeof v === 'string') out.push(v);
-    else if (Array.isArray(v)) v.forEach(walk);
-    else if (v && typeof v === 'object')
-      for (const [k, x] of Object.entries(v)) if (k === 'text' || typeof x === 'object') walk(x);
-  };
-  walk(m.blocks);
-  return out.join('\n');
-}
+/** What a person reads in each message: its blocks (the fallback repeats them for notifications). */
+const textOf = blocksText;
 
 const README_ALERT = {
   alertname: 'S3SentinelProcessingLatencyHigh',

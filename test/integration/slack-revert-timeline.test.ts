@@ -19,6 +19,7 @@ import {
   fakeChecks,
   type Harness,
   INCIDENT_CHANNEL,
+  messageText,
   startHarness,
   waitUntil,
 } from './slack-harness.js';
@@ -47,17 +48,7 @@ remediations:
     params: { workload: { kind: Deployment, name: enrichment }, by: 2, max: 8 }
 `;
 
-function textOf(m: FakeMessage | undefined): string {
-  const out: string[] = [m?.text ?? ''];
-  const walk = (v: unknown): void => {
-    if (typeof v === 'string') out.push(v);
-    else if (Array.isArray(v)) v.forEach(walk);
-    else if (v && typeof v === 'object')
-      for (const [k, x] of Object.entries(v)) if (k === 'text' || typeof x === 'object') walk(x);
-  };
-  walk(m?.blocks ?? []);
-  return out.join('\n');
-}
+const textOf = messageText;
 
 const buttons = (m: FakeMessage | undefined) =>
   (m?.blocks ?? [])

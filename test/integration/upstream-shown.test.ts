@@ -3,13 +3,13 @@
 // critical, an activity log alert marked "no resolution will be sent", and a truncated
 // Alertmanager group whose listed alerts resolved still open, saying how many are not shown.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { FakeMessage } from '../fakes/slack.js';
 import { readUpstream } from '../support/upstream.js';
 import {
   ALL_BACKENDS,
   fakeChecks,
   type Harness,
   INCIDENT_CHANNEL,
+  messageText,
   s3Throttling,
   startHarness,
   waitUntil,
@@ -20,17 +20,7 @@ const MANUAL =
   'no resolution will be sent: Azure Monitor does not resolve activity log alerts; resolve it by hand';
 const HIDDEN = '0 of 2 alerts firing · 3 more not shown by Alertmanager (max_alerts)';
 
-function textOf(m: FakeMessage | undefined): string {
-  const out: string[] = [m?.text ?? ''];
-  const walk = (v: unknown): void => {
-    if (typeof v === 'string') out.push(v);
-    else if (Array.isArray(v)) v.forEach(walk);
-    else if (v && typeof v === 'object')
-      for (const [k, x] of Object.entries(v)) if (k === 'text' || typeof x === 'object') walk(x);
-  };
-  walk(m?.blocks ?? []);
-  return out.join('\n');
-}
+const textOf = messageText;
 
 const sev1 = () => {
   const body = readUpstream<Azure>('azure-monitor/payload-samples/test-action-metric-static-threshold.json');

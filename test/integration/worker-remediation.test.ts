@@ -6,7 +6,14 @@ import { consumeRemediationEvents } from '../../src/remediation/consume.js';
 import type { RemediationEvent } from '../../src/remediation/events.js';
 import type { Proposal } from '../../src/remediation/proposal.js';
 import type { RerunChecksInput } from '../../src/remediation/verify-job.js';
-import { type Harness, remediationHarness, testPlaybook, until } from '../support/remediation-fixtures.js';
+import {
+  approvedProposal,
+  type Harness,
+  jobFinished,
+  remediationHarness,
+  testPlaybook,
+  until,
+} from '../support/remediation-fixtures.js';
 
 const okCheck = (checkId: string, status: CheckResult['status'] = 'ok'): CheckResult => ({
   checkId,
@@ -17,44 +24,14 @@ const okCheck = (checkId: string, status: CheckResult['status'] = 'ok'): CheckRe
   durationMs: 1,
 });
 
-async function approved(
+const approved = (
   h: Harness,
   remediation: Record<string, unknown> = {},
   overrides: Record<string, unknown> = {},
-) {
-  const playbook = testPlaybook(overrides, remediation);
-  const outcome = await h.service.proposeFromDiagnosis({
-    playbook,
-    incidentId: 'inc-7',
-    requester: 'UREQUESTER',
-    diagnosis: {
-      bottlenecks: [
-        {
-          id: 'cpu-bound',
-          name: 'CPU',
-          summary: 'cpu high',
-          evidenceChecks: ['cpu'],
-          remediations: playbook.remediations,
-          advice: [],
-        },
-      ],
-      remediations: playbook.remediations,
-      advice: [],
-    },
-  });
-  const p = outcome[0]?.outcome;
-  if (p?.status !== 'created') throw new Error(`not created: ${JSON.stringify(outcome)}`);
-  const d = await h.service.decide({ proposalId: p.proposal.id, userId: 'UAPPROVER1', decision: 'approve' });
-  expect(d).toMatchObject({ ok: true, result: 'approved' });
-  return p.proposal;
-}
+) => approvedProposal(h, { remediation, overrides });
 
 const status = async (h: Harness, id: string) => (await h.service.getProposal(id))?.status;
-/** The run job has left BullMQ's hands for good (completed, or failed without retry left). */
-const finished = (h: Harness, id: string) => async () => {
-  const state = await h.service.queue.queue.getJobState(id);
-  return state === 'completed' || state === 'failed';
-};
+const finished = jobFinished;
 const types = (events: RemediationEvent[]) => events.map((e) => e.type);
 
 describe('remediation worker (real Redis, real BullMQ)', () => {

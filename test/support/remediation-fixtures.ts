@@ -6,6 +6,7 @@ import { GuardViolationError, UpstreamError } from '../../src/errors.js';
 import { silentLogger } from '../../src/log.js';
 import { Playbook } from '../../src/playbooks/schema.js';
 import type { RemediationEvent } from '../../src/remediation/events.js';
+import type { Proposal } from '../../src/remediation/proposal.js';
 import { RemediationService, type RemediationServiceOptions } from '../../src/remediation/service.js';
 import type { ActionDefinition } from '../../src/remediation/types.js';
 import { testRedis } from './redis.js';
@@ -149,3 +150,44 @@ export async function until(
     await new Promise((r) => setTimeout(r, 20));
   }
 }
+
+/**
+ * A proposal of `testPlaybook(overrides, remediation)`'s fix, made from a CPU-bound diagnosis and
+ * approved by UAPPROVER1: the start of every worker test.
+ */
+export async function approvedProposal(
+  h: Harness,
+  o: { incidentId?: string; remediation?: Record<string, unknown>; overrides?: Record<string, unknown> } = {},
+): Promise<Proposal> {
+  const playbook = testPlaybook(o.overrides, o.remediation);
+  const outcome = await h.service.proposeFromDiagnosis({
+    playbook,
+    incidentId: o.incidentId ?? 'inc-7',
+    requester: 'UREQUESTER',
+    diagnosis: {
+      bottlenecks: [
+        {
+          id: 'cpu-bound',
+          name: 'CPU',
+          summary: 'cpu high',
+          evidenceChecks: ['cpu'],
+          remediations: playbook.remediations,
+          advice: [],
+        },
+      ],
+      remediations: playbook.remediations,
+      advice: [],
+    },
+  });
+  const p = outcome[0]?.outcome;
+  if (p?.status !== 'created') throw new Error(`not created: ${JSON.stringify(outcome)}`);
+  const d = await h.service.decide({ proposalId: p.proposal.id, userId: 'UAPPROVER1', decision: 'approve' });
+  if (!d.ok || d.result !== 'approved') throw new Error(`not approved: ${JSON.stringify(d)}`);
+  return p.proposal;
+}
+
+/** The run job has left BullMQ's hands for good (completed, or failed without retry left). */
+export const jobFinished = (h: Harness, id: string) => async () => {
+  const state = await h.service.queue.queue.getJobState(id);
+  return state === 'completed' || state === 'failed';
+};
