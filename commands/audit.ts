@@ -10,6 +10,7 @@ import { trimThrough } from '../src/audit/trim.js';
 import type { AuditEntry, VerifyResult } from '../src/audit/types.js';
 import type { Config } from '../src/config.js';
 import { silentLogger } from '../src/log.js';
+import { printable } from '../src/tty.js';
 import { connectOnce, type Io } from './io.js';
 
 export interface AuditStore {
@@ -47,7 +48,12 @@ export async function auditCommand(input: AuditCommandInput): Promise<AuditComma
   return { ok: true, lines: entries.map(formatEntry) };
 }
 
-/** `2024-05-01T12:00:00.000Z  proposal.approved  U123  inc-1  prop-2  approvals=1/2` */
+/**
+ * `2024-05-01T12:00:00.000Z  proposal.approved  U123  inc-1  prop-2  approvals=1/2`. The trail
+ * holds what outsiders sent (alert labels, a clicked button's value): fields go through
+ * printable() and detail values with spaces or control characters are JSON-quoted, so nothing in
+ * it can drive the reader's terminal, in any output (a /perf reply, a pipe).
+ */
 export function formatEntry(e: AuditEntry): string {
   const parts = [printable(e.time), printable(e.event).padEnd(22), printable(e.actor)];
   if (e.incident) parts.push(printable(e.incident));
@@ -58,11 +64,6 @@ export function formatEntry(e: AuditEntry): string {
 }
 
 const MAX_VALUE = 120;
-
-// The trail holds what outsiders sent (alert labels, a clicked button's value): control
-// characters are shown escaped, so nothing in it can drive the reader's terminal.
-const CONTROL = /\p{Cc}/u;
-const printable = (text: string): string => (CONTROL.test(text) ? JSON.stringify(text) : text);
 
 function formatDetails(details: Record<string, unknown>): string {
   return Object.entries(details)

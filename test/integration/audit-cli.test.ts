@@ -62,7 +62,7 @@ describe('auditCommand (shared by the CLI and /perf audit)', () => {
       hash: '',
     });
     expect(line).not.toMatch(/\p{Cc}/u);
-    expect(line).toContain('"U0MALLORY\\u001b[2J"');
+    expect(line).toContain('U0MALLORY\\x1b[2J');
     expect(line).toContain('value="prop-\\u001b]0;owned\\u0007"');
     expect(line).toContain('label="a\\rb"');
   });
