@@ -17,3 +17,17 @@ export async function recordAudit(sink: AuditSink, input: AuditInput, log: Logge
     );
   }
 }
+
+/** How much of an outsider's raw value (a forged or mangled button value) an entry keeps. */
+export const RAW_MAX = 64;
+
+/**
+ * A raw value for an entry's details under `name`, cut to RAW_MAX characters (it is whatever the
+ * sender put there), with its full length as `<name>Length` when cut; nothing when absent.
+ */
+export function rawDetail(name: string, value: string | undefined): Record<string, string | number> {
+  if (value === undefined) return {};
+  return value.length > RAW_MAX
+    ? { [name]: value.slice(0, RAW_MAX), [`${name}Length`]: value.length }
+    : { [name]: value };
+}

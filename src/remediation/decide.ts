@@ -4,7 +4,7 @@
 // enqueue (a double click answered "already decided", another replica) is a no-op. Every
 // outcome, refusals included, is audited.
 
-import { recordAudit } from '../audit/record.js';
+import { rawDetail, recordAudit } from '../audit/record.js';
 import type { AuditSink } from '../audit/types.js';
 import type { Logger } from '../log.js';
 import type { RemediationEvents } from './events.js';
@@ -79,8 +79,7 @@ export function createDecide(deps: DecideDeps): (input: DecideInput) => Promise<
           reason: 'not-found',
           decision,
           malformed: true,
-          value: proposalId.slice(0, 64),
-          ...(proposalId.length > 64 ? { valueLength: proposalId.length } : {}),
+          ...rawDetail('value', proposalId),
         },
       });
       return {

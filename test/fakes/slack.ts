@@ -506,6 +506,10 @@ export function slashCommandBody(
   }).toString();
 }
 
+/**
+ * What Slack sends when someone clicks a button (value) or, with `select`, picks an option of a
+ * static_select (which carries no value of its own; the chosen option's value is `value`).
+ */
 export function blockActionBody(o: {
   actionId: string;
   value: string;
@@ -513,7 +517,24 @@ export function blockActionBody(o: {
   channel: string;
   messageTs: string;
   threadTs?: string;
+  select?: { blockId: string; label: string };
 }): string {
+  const action = o.select
+    ? {
+        type: 'static_select',
+        action_id: o.actionId,
+        block_id: o.select.blockId,
+        selected_option: { text: { type: 'plain_text', text: o.select.label, emoji: true }, value: o.value },
+        placeholder: { type: 'plain_text', text: 'Choose…', emoji: true },
+        action_ts: String(Date.now() / 1000),
+      }
+    : {
+        type: 'button',
+        action_id: o.actionId,
+        block_id: 'b1',
+        value: o.value,
+        action_ts: String(Date.now() / 1000),
+      };
   const payload = {
     type: 'block_actions',
     team: { id: 'T0FAKE', domain: 'fake' },
@@ -525,15 +546,7 @@ export function blockActionBody(o: {
     channel: { id: o.channel, name: 'ops' },
     message: { type: 'message', ts: o.messageTs, thread_ts: o.threadTs, text: '' },
     response_url: 'https://hooks.slack.invalid/actions/T0FAKE/1/x',
-    actions: [
-      {
-        type: 'button',
-        action_id: o.actionId,
-        block_id: 'b1',
-        value: o.value,
-        action_ts: String(Date.now() / 1000),
-      },
-    ],
+    actions: [action],
   };
   return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
 }

@@ -18,6 +18,7 @@ import { ALERTMANAGER_BINARY, postAlerts, startAlertmanager } from '../support/a
 import { hasBinary, type TestServer } from '../support/servers.js';
 import {
   ALL_BACKENDS,
+  actionButtons,
   alertmanagerPayload,
   fakeChecks,
   type Harness,
@@ -59,13 +60,6 @@ function consumerLag(kind: CheckKind, params: Record<string, unknown>): Measurem
     };
   return { value: 1, status: 'ok' };
 }
-
-const textOf = messageText;
-
-const buttons = (m: FakeMessage | undefined) =>
-  (m?.blocks ?? [])
-    .filter((b) => b.type === 'actions')
-    .flatMap((b) => b.elements as { action_id: string; value: string }[]);
 
 let h: Harness;
 let k8s: FakeKubernetes;
@@ -170,13 +164,13 @@ describe('alert → Slack thread → approval → result → resolution', () => 
       'the root message',
     );
     proposalMsg = await waitUntil(
-      () => h.fake.thread(INCIDENT_CHANNEL, root.ts).find((m) => buttons(m).length > 0),
+      () => h.fake.thread(INCIDENT_CHANNEL, root.ts).find((m) => actionButtons(m).length > 0),
       'the proposal',
       45_000,
     );
     await h.settle();
 
-    const rootText = textOf(h.fake.messages.get(`${INCIDENT_CHANNEL}/${root.ts}`));
+    const rootText = messageText(h.fake.messages.get(`${INCIDENT_CHANNEL}/${root.ts}`));
     expect(rootText).toContain('WARNING: KafkaConsumerLagHigh');
     for (const s of [
       '*Severity*\nwarning',
@@ -189,30 +183,32 @@ describe('alert → Slack thread → approval → result → resolution', () => 
     }
     const thread = h.fake.thread(INCIDENT_CHANNEL, root.ts);
     const [progress, report] = thread;
-    expect(textOf(progress)).toContain(
+    expect(messageText(progress)).toContain(
       'Checks finished for Data processing pipeline performance in data-processing',
     );
     expect(progress?.updates).toBeGreaterThanOrEqual(1);
     // Verdict first: each bottleneck as its path down the decision tree.
-    expect(textOf(report).split('\n')[1]).toBe(
+    expect(messageText(report).split('\n')[1]).toBe(
       ':large_yellow_circle: 2 bottlenecks: normalization-service cannot keep up with market-data; normalization-group is lagging on market-data',
     );
-    expect(textOf(report)).toContain(
+    expect(messageText(report)).toContain(
       'High latency (P95 over 100ms or P99 over 500ms) → normalization-service cannot keep up with market-data',
     );
-    expect(textOf(report)).toContain('Consumer lag of normalization-group on market-data: 50,000 messages');
+    expect(messageText(report)).toContain(
+      'Consumer lag of normalization-group on market-data: 50,000 messages',
+    );
 
     const charts = [...h.fake.uploads.values()].filter((u) => u.threadTs === root.ts);
     expect(charts.length).toBeGreaterThanOrEqual(2);
     expect(charts.every((c) => c.png && c.channel === INCIDENT_CHANNEL && c.bytes > 1000)).toBe(true);
     expect(charts.map((c) => c.title)).toContain('Consumer lag of normalization-group on market-data (warn)');
 
-    const b = buttons(proposalMsg);
+    const b = actionButtons(proposalMsg);
     expect(b.map((x) => x.action_id)).toEqual(['remediation.approve', 'remediation.deny']);
     proposalId = b[0]?.value ?? '';
     expect(proposalId).toMatch(/^prop-[0-9a-f]{12}$/);
     expect(b[1]?.value).toBe(proposalId);
-    const pText = textOf(proposalMsg);
+    const pText = messageText(proposalMsg);
     expect(pText).toContain('Deployment/normalization-service replicas 2 → 4');
     expect(pText).toContain('<@U0BOB>, <@U0CAROL>');
     expect(pText).toContain('0 of 1 needed');
@@ -262,7 +258,7 @@ describe('alert → Slack thread → approval → result → resolution', () => 
       'the result in the thread',
       45_000,
     );
-    expect(textOf(done)).toContain('(approved by <@U0BOB>)');
+    expect(messageText(done)).toContain('(approved by <@U0BOB>)');
     // Double click and a second approver after the decision: refused, nothing runs again.
     await h.click({
       actionId: 'remediation.approve',
@@ -288,9 +284,9 @@ describe('alert → Slack thread → approval → result → resolution', () => 
       (c) => c.method === 'PATCH' && c.path.includes('normalization-service'),
     );
     expect(scalePatches).toHaveLength(1);
-    const updated = textOf(h.fake.messages.get(`${INCIDENT_CHANNEL}/${proposalMsg.ts}`));
+    const updated = messageText(h.fake.messages.get(`${INCIDENT_CHANNEL}/${proposalMsg.ts}`));
     expect(updated).toMatch(/(Done|Approved).*approved by <@U0BOB>|Approved by <@U0BOB>/);
-    expect(buttons(h.fake.messages.get(`${INCIDENT_CHANNEL}/${proposalMsg.ts}`))).toEqual([]);
+    expect(actionButtons(h.fake.messages.get(`${INCIDENT_CHANNEL}/${proposalMsg.ts}`))).toEqual([]);
     const trail = (await h.audit.readTrail({ proposal: proposalId })).map((e) => e.event);
     expect(trail).toEqual(
       expect.arrayContaining([
@@ -334,22 +330,22 @@ describe('/perf diagnose sentinel (signed slash command)', () => {
       text: 'Diagnosing S3 to Sentinel connector performance in default',
     });
     root = await waitUntil(() => h.fake.roots('C0OPS')[0], 'the thread root');
-    expect(textOf(root)).toContain('<@U0BOB>');
+    expect(messageText(root)).toContain('<@U0BOB>');
     proposal = await waitUntil(
-      () => h.fake.thread('C0OPS', root.ts).find((m) => buttons(m).length > 0),
+      () => h.fake.thread('C0OPS', root.ts).find((m) => actionButtons(m).length > 0),
       'a proposal',
       45_000,
     );
     await h.settle();
-    const thread = h.fake.thread('C0OPS', root.ts).map(textOf);
+    const thread = h.fake.thread('C0OPS', root.ts).map(messageText);
     expect(thread[0]).toContain('Checks finished');
     expect(thread[1]).toContain(
       'Bottleneck: Slow processing (batch time over 5s; alert over 30s) → S3 download is slow → S3 throttling (SlowDown / 5xx / rate limiter waits)',
     );
     const proposals = h.fake
       .thread('C0OPS', root.ts)
-      .filter((m) => buttons(m).length > 0)
-      .map(textOf);
+      .filter((m) => actionButtons(m).length > 0)
+      .map(messageText);
     expect(
       proposals.some((t) => t.includes('ConfigMap connector-config (config.yaml): aws.rate_limit 10 → 5')),
     ).toBe(true);
@@ -360,7 +356,7 @@ describe('/perf diagnose sentinel (signed slash command)', () => {
   });
 
   it('refuses self-approval by the requester and leaves the ConfigMap alone', async () => {
-    const id = buttons(proposal)[0]?.value ?? '';
+    const id = actionButtons(proposal)[0]?.value ?? '';
     await h.click({
       actionId: 'remediation.approve',
       value: id,
@@ -383,7 +379,7 @@ describe('/perf diagnose sentinel (signed slash command)', () => {
   });
 
   it('refuses an expired proposal and takes its buttons away', async () => {
-    const id = buttons(proposal)[0]?.value ?? '';
+    const id = actionButtons(proposal)[0]?.value ?? '';
     skewMs = 31 * 60_000;
     try {
       await h.click({
@@ -401,8 +397,8 @@ describe('/perf diagnose sentinel (signed slash command)', () => {
       await h.settle();
       expect((await remediation.getProposal(id))?.status).toBe('expired');
       const msg = h.fake.messages.get(`C0OPS/${proposal.ts}`);
-      expect(buttons(msg)).toEqual([]);
-      expect(textOf(msg)).toContain('Expired');
+      expect(actionButtons(msg)).toEqual([]);
+      expect(messageText(msg)).toContain('Expired');
     } finally {
       skewMs = 0;
     }

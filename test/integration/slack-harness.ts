@@ -379,3 +379,9 @@ export function blocksText(m: FakeMessage | undefined): string {
 
 /** Every text of a recorded message: the fallback, then its blocks' text. */
 export const messageText = (m: FakeMessage | undefined): string => `${m?.text ?? ''}\n${blocksText(m)}`;
+
+/** The buttons (and selects) of a recorded message's actions blocks. */
+export const actionButtons = (m: FakeMessage | undefined) =>
+  (m?.blocks ?? [])
+    .filter((b) => b.type === 'actions')
+    .flatMap((b) => b.elements as { action_id: string; value: string }[]);

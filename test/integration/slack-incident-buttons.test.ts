@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKubernetesClient } from '../../src/integrations/kubernetes/index.js';
 import type { RemediationService } from '../../src/remediation/service.js';
 import { type FakeKubernetes, sentinelConnectorObjects, startFakeKubernetes } from '../fakes/kubernetes.js';
-import { type FakeMessage, sendSigned } from '../fakes/slack.js';
+import { blockActionBody, type FakeMessage, sendSigned } from '../fakes/slack.js';
 import { ALERTMANAGER_BINARY, postAlerts, startAlertmanager } from '../support/alertmanager.js';
 import { skipWithout, type TestServer } from '../support/servers.js';
 import {
@@ -32,8 +32,6 @@ const CONNECTOR = [
 const ONCALL = 'U0ONCALL';
 const MALLORY = 'U0MALLORY';
 
-const textOf = messageText;
-
 interface Element {
   type: string;
   action_id: string;
@@ -43,43 +41,6 @@ interface Element {
 const rows = (m: FakeMessage | undefined) =>
   (m?.blocks ?? []).filter((b) => b.type === 'actions') as { block_id?: string; elements: Element[] }[];
 const actionIds = (m: FakeMessage | undefined) => rows(m).flatMap((r) => r.elements.map((e) => e.action_id));
-
-/** What Slack sends when someone picks an option of a static_select. */
-function selectBody(o: {
-  actionId: string;
-  blockId: string;
-  value: string;
-  user: string;
-  channel: string;
-  messageTs: string;
-}): string {
-  const payload = {
-    type: 'block_actions',
-    team: { id: 'T0FAKE', domain: 'fake' },
-    user: { id: o.user, username: o.user.toLowerCase(), team_id: 'T0FAKE' },
-    api_app_id: 'A0PERFBOT',
-    token: 'legacy-verification-token',
-    container: { type: 'message', message_ts: o.messageTs, channel_id: o.channel, is_ephemeral: false },
-    trigger_id: '1.2.3',
-    channel: { id: o.channel, name: 'ops' },
-    message: { type: 'message', ts: o.messageTs, text: '' },
-    response_url: 'https://hooks.slack.invalid/actions/T0FAKE/1/x',
-    actions: [
-      {
-        type: 'static_select',
-        action_id: o.actionId,
-        block_id: o.blockId,
-        selected_option: {
-          text: { type: 'plain_text', text: `Silence ${o.value}`, emoji: true },
-          value: o.value,
-        },
-        placeholder: { type: 'plain_text', text: 'Silence…', emoji: true },
-        action_ts: String(Date.now() / 1000),
-      },
-    ],
-  };
-  return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
-}
 
 const skip = skipWithout(ALERTMANAGER_BINARY);
 
@@ -119,7 +80,7 @@ describe.skipIf(skip)('incident buttons through a real Alertmanager and signed S
   });
 
   const rootNow = () => h.fake.messages.get(`${INCIDENT_CHANNEL}/${root.ts}`);
-  const threadText = () => h.fake.thread(INCIDENT_CHANNEL, root.ts).map(textOf);
+  const threadText = () => h.fake.thread(INCIDENT_CHANNEL, root.ts).map(messageText);
   const reports = () => threadText().filter((t) => t.includes('bottleneck'));
   const proposals = () =>
     h.fake.thread(INCIDENT_CHANNEL, root.ts).filter((m) => actionIds(m).includes('remediation.approve'));
@@ -173,19 +134,19 @@ describe.skipIf(skip)('incident buttons through a real Alertmanager and signed S
     await waitUntil(() => proposals().length >= 2, 'the proposals', 60_000);
     await h.settle();
 
-    const roots = h.fake.roots(INCIDENT_CHANNEL).filter((m) => textOf(m).includes('S3Sentinel'));
+    const roots = h.fake.roots(INCIDENT_CHANNEL).filter((m) => messageText(m).includes('S3Sentinel'));
     expect(roots.map((m) => m.ts)).toEqual([root.ts]);
     expect((await h.incidents.listOpen()).filter((i) => i.playbookId === 'sentinel-connector')).toHaveLength(
       1,
     );
     expect(await diagnosesDone()).toHaveLength(1);
     expect(reports()).toHaveLength(1);
-    const titles = proposals().map((m) => textOf(m).split('\n')[1]);
+    const titles = proposals().map((m) => messageText(m).split('\n')[1]);
     expect(titles).toHaveLength(2);
     expect(new Set(titles).size).toBe(2);
 
     // The root lists the joined groups and why they joined, and carries the incident buttons.
-    const text = textOf(rootNow());
+    const text = messageText(rootNow());
     expect(text).toContain('Alert groups (3)');
     expect(text).toContain('opened the incident');
     expect(text.match(/joined at \S+ \(same namespace="default"\)/g)).toHaveLength(2);
@@ -205,7 +166,7 @@ describe.skipIf(skip)('incident buttons through a real Alertmanager and signed S
     expect(r.status).toBe(200);
     await told(ONCALL, `You own ${incidentId}`);
     await h.settle();
-    expect(textOf(rootNow())).toContain(`*Owner*\n<@${ONCALL}> (acknowledged`);
+    expect(messageText(rootNow())).toContain(`*Owner*\n<@${ONCALL}> (acknowledged`);
     expect(
       threadText().some((t) => t.includes(`<@${ONCALL}> acknowledged this incident and owns it now.`)),
     ).toBe(true);
@@ -238,9 +199,9 @@ describe.skipIf(skip)('incident buttons through a real Alertmanager and signed S
     const r = await sendSigned(
       `${h.url}/slack/events`,
       SIGNING_SECRET,
-      selectBody({
+      blockActionBody({
         actionId: 'incident.silence',
-        blockId: `incident:${incidentId}`,
+        select: { blockId: `incident:${incidentId}`, label: 'Silence 1h' },
         value: '1h',
         user: ONCALL,
         channel: INCIDENT_CHANNEL,
@@ -267,7 +228,7 @@ describe.skipIf(skip)('incident buttons through a real Alertmanager and signed S
     expect(silence?.matchers.map((m) => m.name)).not.toContain('severity');
     await h.settle();
     expect(threadText().some((t) => t.includes(`Silenced by <@${ONCALL}> until`))).toBe(true);
-    expect(textOf(rootNow())).toContain(`Silenced until`);
+    expect(messageText(rootNow())).toContain(`Silenced until`);
     expect(actionIds(rootNow())).toContain('incident.unsilence');
 
     await click('incident.unsilence', ONCALL);
@@ -279,7 +240,7 @@ describe.skipIf(skip)('incident buttons through a real Alertmanager and signed S
       threadText().some((t) => t.includes(`Silence ${silence?.id} on ${am.url} was expired by <@${ONCALL}>`)),
     ).toBe(true);
     expect(actionIds(rootNow())).not.toContain('incident.unsilence');
-    expect(textOf(rootNow())).not.toContain('Silenced until');
+    expect(messageText(rootNow())).not.toContain('Silenced until');
   });
 
   it('Re-run diagnosis (button, and /perf diagnose <incident>): a new diagnosis in the thread, proposals not doubled', {
@@ -305,7 +266,9 @@ describe.skipIf(skip)('incident buttons through a real Alertmanager and signed S
       [MALLORY, 'rerun'],
       [ONCALL, 'rerun'],
     ]);
-    expect(h.fake.roots(INCIDENT_CHANNEL).filter((m) => textOf(m).includes('S3Sentinel'))).toHaveLength(1);
+    expect(h.fake.roots(INCIDENT_CHANNEL).filter((m) => messageText(m).includes('S3Sentinel'))).toHaveLength(
+      1,
+    );
   });
 
   it('Resolve: the root says resolved and loses its buttons, the pending proposals are retired', {
@@ -320,7 +283,7 @@ describe.skipIf(skip)('incident buttons through a real Alertmanager and signed S
       await waitUntil(async () => (await remediation.getProposal(id))?.status === 'retired', 'retirement');
     await h.settle();
     expect(await h.incidents.get(incidentId)).toMatchObject({ status: 'resolved', resolvedBy: ONCALL });
-    const text = textOf(rootNow());
+    const text = messageText(rootNow());
     expect(text).toContain('Resolved: ');
     expect(text).toContain(`*Resolved by*\n<@${ONCALL}>`);
     expect(actionIds(rootNow())).toEqual([]);

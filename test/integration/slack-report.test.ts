@@ -16,9 +16,6 @@ import {
   waitUntil,
 } from './slack-harness.js';
 
-/** What a person reads in each message: its blocks (the fallback repeats them for notifications). */
-const textOf = blocksText;
-
 const README_ALERT = {
   alertname: 'S3SentinelProcessingLatencyHigh',
   fingerprint: 'abc123',
@@ -42,12 +39,13 @@ async function threadAfterAlert(harness: Harness, group: string): Promise<string
     () =>
       harness.fake
         .thread(INCIDENT_CHANNEL, root.ts)
-        .some((m) => /Nothing was measured|Bottleneck:/.test(textOf(m))),
+        .some((m) => /Nothing was measured|Bottleneck:/.test(blocksText(m))),
     'the report',
     45_000,
   );
   await harness.settle();
-  return harness.fake.thread(INCIDENT_CHANNEL, root.ts).map(textOf);
+  // What a person reads in each message: its blocks (the fallback repeats them for notifications).
+  return harness.fake.thread(INCIDENT_CHANNEL, root.ts).map(blocksText);
 }
 
 describe('the report in a Slack thread', () => {

@@ -15,6 +15,7 @@ import { deployment, type FakeKubernetes, startFakeKubernetes } from '../fakes/k
 import type { FakeMessage } from '../fakes/slack.js';
 import {
   ALL_BACKENDS,
+  actionButtons,
   alertmanagerPayload,
   fakeChecks,
   type Harness,
@@ -47,13 +48,6 @@ remediations:
     action: kubernetes.scale
     params: { workload: { kind: Deployment, name: enrichment }, by: 2, max: 8 }
 `;
-
-const textOf = messageText;
-
-const buttons = (m: FakeMessage | undefined) =>
-  (m?.blocks ?? [])
-    .filter((b) => b.type === 'actions')
-    .flatMap((b) => b.elements as { action_id: string; value: string }[]);
 
 let h: Harness;
 let k8s: FakeKubernetes;
@@ -144,12 +138,12 @@ describe('alert → ack → diagnosis → approval → fix → verification, in 
     );
 
     const proposal = await waitUntil(
-      () => h.fake.thread(INCIDENT_CHANNEL, root.ts).find((m) => buttons(m).length > 0),
+      () => h.fake.thread(INCIDENT_CHANNEL, root.ts).find((m) => actionButtons(m).length > 0),
       'the proposal',
       45_000,
     );
-    fixId = buttons(proposal)[0]?.value ?? '';
-    expect(textOf(proposal)).toContain('Deployment/enrichment replicas 2 → 4');
+    fixId = actionButtons(proposal)[0]?.value ?? '';
+    expect(messageText(proposal)).toContain('Deployment/enrichment replicas 2 → 4');
     await h.click({
       actionId: 'remediation.approve',
       value: fixId,
@@ -165,7 +159,7 @@ describe('alert → ack → diagnosis → approval → fix → verification, in 
       'the Done reply',
       45_000,
     );
-    expect(buttons(done)).toEqual([
+    expect(actionButtons(done)).toEqual([
       expect.objectContaining({ action_id: 'remediation.revert', value: fixId }),
     ]);
     await waitUntil(
@@ -208,15 +202,15 @@ describe('Revert', () => {
       () =>
         h.fake
           .thread(INCIDENT_CHANNEL, root.ts)
-          .find((m) => m.text.includes(`Revert: Scale enrichment`) && buttons(m).length > 0),
+          .find((m) => m.text.includes(`Revert: Scale enrichment`) && actionButtons(m).length > 0),
       'the revert proposal in the thread',
     );
-    const b = buttons(revertMsg);
+    const b = actionButtons(revertMsg);
     expect(b.map((x) => x.action_id)).toEqual(['remediation.approve', 'remediation.deny']);
     const revertId = b[0]?.value ?? '';
     expect(revertId).not.toBe(fixId);
-    expect(textOf(revertMsg)).toContain(`Deployment/enrichment replicas 4 → 2 (revert of ${fixId})`);
-    expect(textOf(revertMsg)).toContain(`*Reverts*\n${fixId}`);
+    expect(messageText(revertMsg)).toContain(`Deployment/enrichment replicas 4 → 2 (revert of ${fixId})`);
+    expect(messageText(revertMsg)).toContain(`*Reverts*\n${fixId}`);
 
     // A second click finds the revert already proposed: told, not posted twice.
     await h.click({
@@ -257,8 +251,8 @@ describe('Revert', () => {
     expect(scaleBodies()).toEqual([{ spec: { replicas: 4 } }, { spec: { replicas: 2 } }]);
     // The fix's Done reply now says it was reverted, and offers nothing.
     const redrawn = h.fake.messages.get(`${INCIDENT_CHANNEL}/${done.ts}`);
-    expect(buttons(redrawn)).toEqual([]);
-    expect(textOf(redrawn)).toContain(`Reverted by ${revertId}`);
+    expect(actionButtons(redrawn)).toEqual([]);
+    expect(messageText(redrawn)).toContain(`Reverted by ${revertId}`);
     expect(
       h.fake.thread(INCIDENT_CHANNEL, root.ts).filter((m) => m.text.includes('Revert: Scale enrichment')),
     ).toHaveLength(1);
@@ -282,8 +276,8 @@ describe('guardrails in the thread', () => {
       45_000,
     );
     await h.settle();
-    expect(buttons(h.fake.messages.get(`C0OPS/${blocked.ts}`))).toEqual([]);
-    const body = textOf(h.fake.messages.get(`C0OPS/${blocked.ts}`));
+    expect(actionButtons(h.fake.messages.get(`C0OPS/${blocked.ts}`))).toEqual([]);
+    const body = messageText(h.fake.messages.get(`C0OPS/${blocked.ts}`));
     expect(body).toContain('Blocked by a guardrail: Scale enrichment — not offered for approval');
     expect(body).toMatch(/Cooldown: .*Deployment\/enrichment/);
     expect(body).toContain(`/perf diagnose pipeline ${NS} --override-cooldown`);
@@ -295,12 +289,12 @@ describe('guardrails in the thread', () => {
     await h.slash('diagnose pipeline --override-cooldown', { user: 'U0DAVE', channel: 'C0OPS' });
     const manual = await waitUntil(() => h.fake.roots('C0OPS')[1], 'the second diagnosis thread');
     const proposal = await waitUntil(
-      () => h.fake.thread('C0OPS', manual.ts).find((m) => buttons(m).length > 0),
+      () => h.fake.thread('C0OPS', manual.ts).find((m) => actionButtons(m).length > 0),
       'the overriding proposal',
       45_000,
     );
-    expect(textOf(proposal)).toContain('0 of 2 needed');
-    const id = buttons(proposal)[0]?.value ?? '';
+    expect(messageText(proposal)).toContain('0 of 2 needed');
+    const id = actionButtons(proposal)[0]?.value ?? '';
     for (const user of ['U0BOB', 'U0CAROL'])
       await h.click({
         actionId: 'remediation.approve',

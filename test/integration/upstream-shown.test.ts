@@ -20,8 +20,6 @@ const MANUAL =
   'no resolution will be sent: Azure Monitor does not resolve activity log alerts; resolve it by hand';
 const HIDDEN = '0 of 2 alerts firing · 3 more not shown by Alertmanager (max_alerts)';
 
-const textOf = messageText;
-
 const sev1 = () => {
   const body = readUpstream<Azure>('azure-monitor/payload-samples/test-action-metric-static-threshold.json');
   body.data.essentials.severity = 'Sev1';
@@ -71,7 +69,7 @@ describe('in Slack', () => {
   let ids: Awaited<ReturnType<typeof postAll>>;
   const root = async (id: string) => {
     const thread = (await h.incidents.get(id))?.thread as { ts: string };
-    return textOf(h.fake.messages.get(`${INCIDENT_CHANNEL}/${thread.ts}`));
+    return messageText(h.fake.messages.get(`${INCIDENT_CHANNEL}/${thread.ts}`));
   };
   beforeAll(async () => {
     h = await startHarness({ checks: fakeChecks(s3Throttling), backends: ALL_BACKENDS });

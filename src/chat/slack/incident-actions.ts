@@ -8,7 +8,7 @@
 // choice is a static_select whose chosen option's value is the duration ("1h", "4h", "24h") and
 // whose actions block has block_id "incident:<incident ID>" (a select has no value of its own).
 import type { App } from '@slack/bolt';
-import { recordAudit } from '../../audit/record.js';
+import { rawDetail, recordAudit } from '../../audit/record.js';
 import type { AuditInput } from '../../audit/types.js';
 import { errorMessage } from '../../errors.js';
 import { INCIDENT_ID } from '../../incidents/types.js';
@@ -122,8 +122,6 @@ async function onClick(
   await tell(r.message);
 }
 
-const MAX_RAW = 64;
-
 /** The `command.refused` entry of a click that names no incident (or no offered duration). */
 export function malformedClick(
   actionId: IncidentActionId,
@@ -131,27 +129,16 @@ export function malformedClick(
   channel: string,
   element: ClickedElement,
 ): AuditInput {
-  const raw = (value: string | undefined) =>
-    value === undefined
-      ? {}
-      : value.length > MAX_RAW
-        ? { value: value.slice(0, MAX_RAW), valueLength: value.length }
-        : { value };
-  const details: Record<string, unknown> = {
-    command: actionId,
-    channel,
-    reason: 'malformed',
-    malformed: true,
+  const carried =
+    actionId === 'incident.silence'
+      ? {
+          ...rawDetail('blockId', element.block_id),
+          ...rawDetail('duration', element.selected_option?.value ?? undefined),
+        }
+      : rawDetail('value', element.value ?? element.block_id);
+  return {
+    actor: userId,
+    event: 'command.refused',
+    details: { command: actionId, channel, reason: 'malformed', malformed: true, ...carried },
   };
-  if (actionId === 'incident.silence') {
-    const block = raw(element.block_id);
-    const duration = raw(element.selected_option?.value ?? undefined);
-    if ('value' in block) details.blockId = block.value;
-    if ('valueLength' in block) details.blockIdLength = block.valueLength;
-    if ('value' in duration) details.duration = duration.value;
-    if ('valueLength' in duration) details.durationLength = duration.valueLength;
-  } else {
-    Object.assign(details, raw(element.value ?? element.block_id));
-  }
-  return { actor: userId, event: 'command.refused', details };
 }
