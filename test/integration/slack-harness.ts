@@ -385,3 +385,11 @@ export const actionButtons = (m: FakeMessage | undefined) =>
   (m?.blocks ?? [])
     .filter((b) => b.type === 'actions')
     .flatMap((b) => b.elements as { action_id: string; value: string }[]);
+
+/** Waits for the ephemeral reply to `user` whose text or blocks include `what`. */
+export const toldTo = (fake: FakeSlack, user: string, what: string) =>
+  waitUntil(
+    () =>
+      fake.ephemerals.find((e) => e.user === user && `${e.text}\n${JSON.stringify(e.blocks)}`.includes(what)),
+    `"${what}" told to ${user}`,
+  );

@@ -21,6 +21,7 @@ import {
   SIGNING_SECRET,
   s3Throttling,
   startHarness,
+  toldTo,
   waitUntil,
 } from './slack-harness.js';
 
@@ -86,14 +87,7 @@ describe.skipIf(skip)('incident buttons through a real Alertmanager and signed S
     h.fake.thread(INCIDENT_CHANNEL, root.ts).filter((m) => actionIds(m).includes('remediation.approve'));
   const diagnosesDone = async () =>
     (await h.audit.readTrail()).filter((e) => e.event === 'diagnosis.done' && e.incident === incidentId);
-  const told = (user: string, what: string) =>
-    waitUntil(
-      () =>
-        h.fake.ephemerals.find(
-          (e) => e.user === user && `${e.text}\n${JSON.stringify(e.blocks)}`.includes(what),
-        ),
-      `"${what}" told to ${user}`,
-    );
+  const told = (user: string, what: string) => toldTo(h.fake, user, what);
   const click = (actionId: string, user: string) =>
     h.click({ actionId, value: incidentId, user, channel: INCIDENT_CHANNEL, messageTs: root.ts });
 

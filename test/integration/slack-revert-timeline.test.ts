@@ -22,6 +22,7 @@ import {
   INCIDENT_CHANNEL,
   messageText,
   startHarness,
+  toldTo,
   waitUntil,
 } from './slack-harness.js';
 
@@ -112,11 +113,7 @@ const alert = (status: 'firing' | 'resolved') =>
 
 const replicas = () => k8s.state.get('Deployment', NS, 'enrichment')?.spec?.replicas;
 const scaleBodies = () => k8s.callsTo('PATCH', SCALE).map((c) => c.body);
-const told = (user: string, includes: string) =>
-  waitUntil(
-    () => h.fake.ephemerals.find((e) => e.user === user && e.text.includes(includes)),
-    `"${includes}" told to ${user}`,
-  );
+const told = (user: string, includes: string) => toldTo(h.fake, user, includes);
 
 let incident: string;
 let root: FakeMessage;
