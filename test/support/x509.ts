@@ -34,9 +34,13 @@ function oid(dotted: string): Buffer {
   return der(0x06, Buffer.from(bytes));
 }
 
-function integer(bytes: Buffer): Buffer {
-  // Positive: a leading 0x00 when the high bit is set.
-  return der(0x02, (bytes[0] ?? 0) & 0x80 ? Buffer.concat([Buffer.from([0]), bytes]) : bytes);
+/** A positive DER INTEGER. DER wants the shortest form: OpenSSL refuses a leading 0x00 that is
+ * not needed ("illegal padding"), which a random serial starting with 0x00 produced once in 256. */
+export function integer(bytes: Buffer): Buffer {
+  let start = 0;
+  while (start < bytes.length - 1 && bytes[start] === 0) start++;
+  const v = bytes.subarray(start);
+  return der(0x02, (v[0] ?? 0) & 0x80 ? Buffer.concat([Buffer.from([0]), v]) : v);
 }
 
 function utcTime(d: Date): Buffer {
@@ -52,9 +56,9 @@ export interface SelfSigned {
   privateKey: KeyObject;
 }
 
-/** RSA-2048 key and a certificate for it, valid from `notBefore` for `days`. */
+/** RSA-2048 key and a certificate for it, valid from `notBefore` for `days` (random serial). */
 export function selfSignedCertificate(
-  options: { commonName?: string; notBefore?: Date; days?: number } = {},
+  options: { commonName?: string; notBefore?: Date; days?: number; serial?: Buffer } = {},
 ): SelfSigned {
   const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const notBefore = options.notBefore ?? new Date(Date.now() - 86_400_000);
@@ -63,7 +67,7 @@ export function selfSignedCertificate(
   const subject = name(options.commonName ?? 'sns.amazonaws.com');
   const tbs = seq(
     der(0xa0, integer(Buffer.from([2]))), // v3
-    integer(randomBytes(8)),
+    integer(options.serial ?? randomBytes(8)),
     sigAlg,
     subject,
     seq(utcTime(notBefore), utcTime(notAfter)),
