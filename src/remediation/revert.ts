@@ -5,6 +5,7 @@
 // when the fix never ran, or when the object changed since the fix (someone or something
 // changed it again: restoring would silently overwrite that). Reverts are exempt from the
 // cooldown and the per-incident limit: they are the way back, not another step forward.
+import { rawDetail } from '../audit/record.js';
 import { BACKEND_VARIABLE } from '../diagnostics/types.js';
 import { GuardViolationError } from '../errors.js';
 import { type BackendSource, toBackends } from '../integrations/backends.js';
@@ -48,7 +49,7 @@ export async function proposeRevert(deps: RevertDeps, input: RevertInput): Promi
       event: 'revert.refused',
       incident: of?.incidentId,
       proposal: of?.id,
-      details: { of: input.proposalId.slice(0, 64), reason },
+      details: { ...rawDetail('of', input.proposalId), reason },
     });
     return { status: 'refused', reason, of };
   };

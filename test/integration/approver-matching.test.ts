@@ -175,7 +175,10 @@ describe('a malformed button value clicked in Slack', () => {
       valueLength: raw.length,
     });
     // Revert: the click with its value, then the refusal (not an approver, or no such fix).
-    expect(trail.find((e) => e.details.button === 'remediation.revert')?.details.value).toBe(cut);
+    expect(trail.find((e) => e.details.button === 'remediation.revert')?.details).toMatchObject({
+      value: cut,
+      valueLength: raw.length,
+    });
     expect(
       trail.some(
         (e) =>

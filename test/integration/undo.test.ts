@@ -194,5 +194,10 @@ describe('undo (real worker, BullMQ, Redis, Kubernetes fake)', () => {
       status: 'refused',
       reason: 'no proposal prop-000000000000 (IDs look like prop-1a2b3c4d5e6f)',
     });
+    // What someone typed is kept cut to 64 characters, with its length, like any outsider's value.
+    const typed = `prop-${'x'.repeat(300)}`;
+    await w.h.service.proposeRevert({ proposalId: typed, requester: 'U1' });
+    const refused = (await w.h.service.audit.readTrail()).filter((e) => e.event === 'revert.refused').at(-1);
+    expect(refused?.details).toMatchObject({ of: typed.slice(0, 64), ofLength: typed.length });
   });
 });

@@ -6,7 +6,7 @@
 // ephemerally what happened, or why not (no undo for this action, the object changed since,
 // nothing left to revert). Renders only: the revert itself is the remediation layer's.
 import type { App } from '@slack/bolt';
-import { recordAudit } from '../../audit/record.js';
+import { rawDetail, recordAudit } from '../../audit/record.js';
 import { errorMessage } from '../../errors.js';
 import { isProposalId } from '../../remediation/proposal.js';
 import type { RevertOutcome } from '../../remediation/revert.js';
@@ -64,7 +64,7 @@ export async function onRevertClick(deps: Deps, click: RevertClick): Promise<voi
         event: 'command.invoked',
         incident: fix?.incidentId,
         proposal: fix?.id,
-        details: { button: REVERT_ACTION_ID, value: click.value.slice(0, 64), channel: click.channel },
+        details: { button: REVERT_ACTION_ID, ...rawDetail('value', click.value), channel: click.channel },
       },
       deps.log,
     );
