@@ -21,7 +21,7 @@ export function timelineMessage(t: Timeline): ChatMessage {
     fields({
       Incident: t.incident,
       Playbook: t.playbook,
-      Started: t.startedAt && clock(t.startedAt),
+      'Opened by perfbot': t.startedAt && clock(t.startedAt),
       Acknowledged: t.acknowledgedBy ? `by ${t.acknowledgedBy}` : 'not recorded',
       Bottleneck: t.diagnoses.at(-1)?.bottlenecks.join('; ') || undefined,
       ...Object.fromEntries(
@@ -30,6 +30,8 @@ export function timelineMessage(t: Timeline): ChatMessage {
           formatDuration(t.durations[m] as number),
         ]),
       ),
+      // The alerts' own span; the durations above count from when perfbot opened the incident.
+      'Alerts fired for': t.firingMs === undefined ? undefined : formatDuration(t.firingMs),
     }),
   ];
   for (const phase of PHASES) {

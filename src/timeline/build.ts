@@ -1,7 +1,7 @@
 // Audit entries of one incident → its timeline. Pure: the entries and the chain check come in,
 // so the CLI, /perf timeline and the file attached on resolve all tell the same story, and a
 // test can hold the result against the trail entry by entry.
-import { type DescribeContext, describeEntry, isAck, keyValueLines } from './describe.js';
+import { type DescribeContext, describeEntry, isAck, keyValueLines, num, str, strings } from './describe.js';
 import { followUps } from './follow-ups.js';
 import type {
   ChainCheck,
@@ -14,10 +14,6 @@ import type {
 } from './types.js';
 
 export type { TrailEntry } from './types.js';
-
-const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
-const strings = (v: unknown): string[] =>
-  Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
 
 export function buildTimeline(incident: string, entries: readonly TrailEntry[], chain: ChainCheck): Timeline {
   const opened = entries.find((e) => e.event === 'incident.opened');
@@ -82,6 +78,7 @@ export function buildTimeline(incident: string, entries: readonly TrailEntry[], 
     entries: timelineEntries,
     milestones,
     durations,
+    firingMs: num(reached.resolved?.details.durationMs),
     acknowledgedBy: reached.acknowledged?.actor,
     diagnoses,
     changes,

@@ -17,9 +17,11 @@ export interface DescribeContext {
   reverts: Map<string, string>;
 }
 
-const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
-const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
-const strings = (v: unknown): string[] =>
+/** Defensive readers of a trail value: the wrong type reads as absent. */
+export const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
+export const num = (v: unknown): number | undefined =>
+  typeof v === 'number' && Number.isFinite(v) ? v : undefined;
+export const strings = (v: unknown): string[] =>
   Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
 const who = (actor: string) => (actor === 'system' ? 'perfbot' : actor);
 const noUndo = (undo: unknown) => {

@@ -32,7 +32,7 @@ export function timelineMarkdown(t: Timeline): string {
 
   lines.push('## Summary', '', '| | |', '|---|---|');
   const row = (k: string, v: string) => lines.push(`| ${k} | ${v} |`);
-  if (t.startedAt) row('Started', clock(t.startedAt));
+  if (t.startedAt) row('Opened by perfbot', clock(t.startedAt));
   row(
     'Acknowledged',
     t.acknowledgedBy
@@ -64,9 +64,14 @@ export function timelineMarkdown(t: Timeline): string {
         .join('; '),
     );
   row('Resolved', t.milestones.resolved ? clock(t.milestones.resolved) : 'not resolved');
+  if (t.firingMs !== undefined)
+    row('Alerts fired for', `${formatDuration(t.firingMs)} (the alerts' own start and end times)`);
   lines.push('');
 
-  lines.push(`| Duration (from ${t.startedAt ? clock(t.startedAt) : 'the start'}) | |`, '|---|---|');
+  lines.push(
+    `| Time since perfbot opened it (${t.startedAt ? clock(t.startedAt) : 'the start'}) | |`,
+    '|---|---|',
+  );
   for (const m of MILESTONES) {
     const ms = t.durations[m];
     row(MILESTONE_LABEL[m], ms === undefined ? '—' : formatDuration(ms));

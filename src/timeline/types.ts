@@ -88,8 +88,11 @@ export interface Timeline {
   startedAt?: string | undefined;
   entries: TimelineEntry[];
   milestones: Partial<Record<Milestone, string>>;
-  /** Milliseconds from the start of the incident to each milestone reached. */
+  /** Milliseconds from the start of the incident (perfbot's first entry) to each milestone. */
   durations: Partial<Record<Milestone, number>>;
+  /** How long the alerts themselves fired (their own start to end times), once resolved by them:
+   * the figure the resolve message gives, which can be far longer than perfbot's own span. */
+  firingMs?: number | undefined;
   acknowledgedBy?: string | undefined;
   diagnoses: TimelineDiagnosis[];
   changes: TimelineChange[];

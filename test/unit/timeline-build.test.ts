@@ -169,10 +169,30 @@ describe('buildTimeline', () => {
     expect(md).toContain('| Time to acknowledge | 1m |');
   });
 
+  it("Markdown: perfbot's own span and the alerts' firing time are each named for what they are", () => {
+    // The alerts fired 2h (their startsAt to endsAt); perfbot heard of them 30m before the end.
+    const late = scenario.map((e) =>
+      e.event === 'incident.resolved' ? { ...e, details: { durationMs: 7_200_000 } } : e,
+    );
+    const lt = buildTimeline('inc-1', late, ok(late));
+    expect(lt.firingMs).toBe(7_200_000);
+    expect(lt.durations.resolved).toBe(1_800_000);
+    const md = timelineMarkdown(lt);
+    expect(md).toContain('| Opened by perfbot | 2026-03-01 03:00:00Z |');
+    expect(md).toContain("| Alerts fired for | 2h (the alerts' own start and end times) |");
+    expect(md).toContain('| Time since perfbot opened it (2026-03-01 03:00:00Z) | |');
+    expect(md).toContain('| Time to resolve | 30m |');
+    // Resolved by hand: no alert duration to give, so no row pretending one.
+    const byHand = late.filter((e) => e.event !== 'incident.resolved');
+    expect(timelineMarkdown(buildTimeline('inc-1', byHand, ok(byHand)))).not.toContain('Alerts fired for');
+  });
+
   it('the chat message says the chain verdict and the durations', () => {
     const text = renderPlain(timelineMessage(t));
     expect(text).toContain('✅ Audit chain verified');
     expect(text).toMatch(/Time to diagnose: +1m30s/);
+    expect(text).toMatch(/Opened by perfbot: +2026-03-01 03:00:00Z/);
+    expect(text).toMatch(/Alerts fired for: +30m/);
     expect(text).toContain('2. Response:');
   });
 });
