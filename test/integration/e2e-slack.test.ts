@@ -24,6 +24,7 @@ import {
   type Harness,
   INCIDENT_CHANNEL,
   messageText,
+  replyIn,
   s3Throttling,
   startHarness,
   waitUntil,
@@ -163,11 +164,7 @@ describe('alert → Slack thread → approval → result → resolution', () => 
       () => h.fake.roots(INCIDENT_CHANNEL).find((m) => m.text.includes('KafkaConsumerLagHigh')),
       'the root message',
     );
-    proposalMsg = await waitUntil(
-      () => h.fake.thread(INCIDENT_CHANNEL, root.ts).find((m) => actionButtons(m).length > 0),
-      'the proposal',
-      45_000,
-    );
+    proposalMsg = await replyIn(h.fake, root.ts, (m) => actionButtons(m).length > 0, 'the proposal');
     await h.settle();
 
     const rootText = messageText(h.fake.messages.get(`${INCIDENT_CHANNEL}/${root.ts}`));
@@ -250,13 +247,11 @@ describe('alert → Slack thread → approval → result → resolution', () => 
       messageTs: proposalMsg.ts,
     });
     expect(res.status).toBe(200);
-    const done = await waitUntil(
-      () =>
-        h.fake
-          .thread(INCIDENT_CHANNEL, root.ts)
-          .find((m) => m.text.startsWith('Done: Deployment/normalization-service replicas 2 → 4')),
+    const done = await replyIn(
+      h.fake,
+      root.ts,
+      'Done: Deployment/normalization-service replicas 2 → 4',
       'the result in the thread',
-      45_000,
     );
     expect(messageText(done)).toContain('(approved by <@U0BOB>)');
     // Double click and a second approver after the decision: refused, nothing runs again.
@@ -301,14 +296,7 @@ describe('alert → Slack thread → approval → result → resolution', () => 
 
   it('resolution edits the root message (resolved, duration) and replies in the thread', async () => {
     await fireLag(true);
-    const reply = await waitUntil(
-      () =>
-        h.fake
-          .thread(INCIDENT_CHANNEL, root.ts)
-          .find((m) => m.text.startsWith('Resolved: KafkaConsumerLagHigh')),
-      'the resolution reply',
-      45_000,
-    );
+    const reply = await replyIn(h.fake, root.ts, 'Resolved: KafkaConsumerLagHigh', 'the resolution reply');
     expect(reply.text).toMatch(/all 1 alert resolved after \d+[smh]/);
     await h.settle();
     const edited = h.fake.messages.get(`${INCIDENT_CHANNEL}/${root.ts}`);

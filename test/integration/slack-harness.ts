@@ -386,6 +386,26 @@ export const actionButtons = (m: FakeMessage | undefined) =>
     .filter((b) => b.type === 'actions')
     .flatMap((b) => b.elements as { action_id: string; value: string }[]);
 
+/**
+ * Waits for the reply in the incident thread under `rootTs` that starts with `start` (its
+ * fallback text) or matches `start` as a predicate; diagnoses and jobs get 45 s by default.
+ */
+export const replyIn = (
+  fake: FakeSlack,
+  rootTs: string,
+  start: string | ((m: FakeMessage) => boolean),
+  what: string,
+  ms = 45_000,
+) =>
+  waitUntil(
+    () =>
+      fake
+        .thread(INCIDENT_CHANNEL, rootTs)
+        .find(typeof start === 'string' ? (m) => m.text.startsWith(start) : start),
+    what,
+    ms,
+  );
+
 /** Waits for the ephemeral reply to `user` whose text or blocks include `what`. */
 export const toldTo = (fake: FakeSlack, user: string, what: string) =>
   waitUntil(

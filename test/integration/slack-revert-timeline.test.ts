@@ -13,6 +13,7 @@ import { createKubernetesClient, type KubernetesPort } from '../../src/integrati
 import type { RemediationService } from '../../src/remediation/service.js';
 import { deployment, type FakeKubernetes, startFakeKubernetes } from '../fakes/kubernetes.js';
 import type { FakeMessage } from '../fakes/slack.js';
+import { lagRecovered } from '../support/remediation-fixtures.js';
 import {
   ALL_BACKENDS,
   actionButtons,
@@ -21,6 +22,7 @@ import {
   type Harness,
   INCIDENT_CHANNEL,
   messageText,
+  replyIn,
   startHarness,
   toldTo,
   waitUntil,
@@ -70,19 +72,7 @@ beforeAll(async () => {
     env: { PERFBOT_APPROVERS: 'U0BOB,U0CAROL', PERFBOT_VERIFY_AFTER: '1s' },
     withApp: (app) => {
       remediation = app.remediation;
-      remediation.startWorker({
-        rerunChecks: async () => [
-          {
-            checkId: 'lag',
-            kind: 'prometheus.query',
-            title: 'Consumer lag',
-            status: 'ok',
-            value: 40,
-            summary: 'Consumer lag 40 messages',
-            durationMs: 1,
-          },
-        ],
-      });
+      remediation.startWorker({ rerunChecks: lagRecovered });
     },
   });
 }, 60_000);
@@ -114,6 +104,9 @@ const alert = (status: 'firing' | 'resolved') =>
 const replicas = () => k8s.state.get('Deployment', NS, 'enrichment')?.spec?.replicas;
 const scaleBodies = () => k8s.callsTo('PATCH', SCALE).map((c) => c.body);
 const told = (user: string, includes: string) => toldTo(h.fake, user, includes);
+/** A button in the incident channel, clicked by `user` on the message `messageTs`. */
+const press = (actionId: string, value: string, user: string, messageTs: string) =>
+  h.click({ actionId, value, user, channel: INCIDENT_CHANNEL, messageTs });
 
 let incident: string;
 let root: FakeMessage;
@@ -134,36 +127,15 @@ describe('alert → ack → diagnosis → approval → fix → verification, in 
       'the acknowledgement in the trail',
     );
 
-    const proposal = await waitUntil(
-      () => h.fake.thread(INCIDENT_CHANNEL, root.ts).find((m) => actionButtons(m).length > 0),
-      'the proposal',
-      45_000,
-    );
+    const proposal = await replyIn(h.fake, root.ts, (m) => actionButtons(m).length > 0, 'the proposal');
     fixId = actionButtons(proposal)[0]?.value ?? '';
     expect(messageText(proposal)).toContain('Deployment/enrichment replicas 2 → 4');
-    await h.click({
-      actionId: 'remediation.approve',
-      value: fixId,
-      user: 'U0CAROL',
-      channel: INCIDENT_CHANNEL,
-      messageTs: proposal.ts,
-    });
-    done = await waitUntil(
-      () =>
-        h.fake
-          .thread(INCIDENT_CHANNEL, root.ts)
-          .find((m) => m.text.startsWith('Done: Deployment/enrichment replicas 2 → 4')),
-      'the Done reply',
-      45_000,
-    );
+    await press('remediation.approve', fixId, 'U0CAROL', proposal.ts);
+    done = await replyIn(h.fake, root.ts, 'Done: Deployment/enrichment replicas 2 → 4', 'the Done reply');
     expect(actionButtons(done)).toEqual([
       expect.objectContaining({ action_id: 'remediation.revert', value: fixId }),
     ]);
-    await waitUntil(
-      () => h.fake.thread(INCIDENT_CHANNEL, root.ts).find((m) => m.text.startsWith('Verified:')),
-      'the verification',
-      30_000,
-    );
+    await replyIn(h.fake, root.ts, 'Verified:', 'the verification', 30_000);
     expect(replicas()).toBe(4);
     expect(scaleBodies()).toEqual([{ spec: { replicas: 4 } }]);
   }, 120_000);
@@ -171,13 +143,7 @@ describe('alert → ack → diagnosis → approval → fix → verification, in 
 
 describe('Revert', () => {
   it('is refused, ephemerally, to someone the undo rule does not allow; nothing is proposed', async () => {
-    await h.click({
-      actionId: 'remediation.revert',
-      value: fixId,
-      user: 'U0MALLORY',
-      channel: INCIDENT_CHANNEL,
-      messageTs: done.ts,
-    });
+    await press('remediation.revert', fixId, 'U0MALLORY', done.ts);
     const refusal = await told('U0MALLORY', 'undo');
     expect(refusal.text).toMatch(/may not/i);
     expect((await h.audit.readTrail({ incident })).filter((e) => e.details.revertOf === fixId)).toHaveLength(
@@ -186,21 +152,15 @@ describe('Revert', () => {
   });
 
   it('proposes the way back in the thread with Approve/Deny; approved, it restores the exact prior replicas', async () => {
-    await h.click({
-      actionId: 'remediation.revert',
-      value: fixId,
-      user: 'U0CAROL',
-      channel: INCIDENT_CHANNEL,
-      messageTs: done.ts,
-    });
+    await press('remediation.revert', fixId, 'U0CAROL', done.ts);
     const ok = await told('U0CAROL', 'proposed as');
     expect(ok.text).toContain(`Revert of ${fixId} proposed as prop-`);
-    const revertMsg = await waitUntil(
-      () =>
-        h.fake
-          .thread(INCIDENT_CHANNEL, root.ts)
-          .find((m) => m.text.includes(`Revert: Scale enrichment`) && actionButtons(m).length > 0),
+    const revertMsg = await replyIn(
+      h.fake,
+      root.ts,
+      (m) => m.text.includes(`Revert: Scale enrichment`) && actionButtons(m).length > 0,
       'the revert proposal in the thread',
+      20_000,
     );
     const b = actionButtons(revertMsg);
     expect(b.map((x) => x.action_id)).toEqual(['remediation.approve', 'remediation.deny']);
@@ -210,39 +170,14 @@ describe('Revert', () => {
     expect(messageText(revertMsg)).toContain(`*Reverts*\n${fixId}`);
 
     // A second click finds the revert already proposed: told, not posted twice.
-    await h.click({
-      actionId: 'remediation.revert',
-      value: fixId,
-      user: 'U0BOB',
-      channel: INCIDENT_CHANNEL,
-      messageTs: done.ts,
-    });
+    await press('remediation.revert', fixId, 'U0BOB', done.ts);
     await told('U0BOB', `already proposed: ${revertId}`);
 
     // Same policy as the fix: the clicker asked for it, so cannot approve it alone.
-    await h.click({
-      actionId: 'remediation.approve',
-      value: revertId,
-      user: 'U0CAROL',
-      channel: INCIDENT_CHANNEL,
-      messageTs: revertMsg.ts,
-    });
+    await press('remediation.approve', revertId, 'U0CAROL', revertMsg.ts);
     await told('U0CAROL', 'you cannot approve it yourself');
-    await h.click({
-      actionId: 'remediation.approve',
-      value: revertId,
-      user: 'U0BOB',
-      channel: INCIDENT_CHANNEL,
-      messageTs: revertMsg.ts,
-    });
-    await waitUntil(
-      () =>
-        h.fake
-          .thread(INCIDENT_CHANNEL, root.ts)
-          .find((m) => m.text.startsWith('Reverted: Deployment/enrichment replicas 4 → 2')),
-      'the revert result',
-      45_000,
-    );
+    await press('remediation.approve', revertId, 'U0BOB', revertMsg.ts);
+    await replyIn(h.fake, root.ts, 'Reverted: Deployment/enrichment replicas 4 → 2', 'the revert result');
     await h.settle();
     expect(replicas()).toBe(2);
     expect(scaleBodies()).toEqual([{ spec: { replicas: 4 } }, { spec: { replicas: 2 } }]);

@@ -28,7 +28,7 @@ import type { Timeline } from '../../src/timeline/types.js';
 import { deployment, type FakeKubernetes, startFakeKubernetes } from '../fakes/kubernetes.js';
 import { ensureBuilt } from '../support/perfbot-process.js';
 import { testRedisUrl } from '../support/redis.js';
-import { until } from '../support/remediation-fixtures.js';
+import { lagRecovered, until } from '../support/remediation-fixtures.js';
 
 const run = promisify(execFile);
 const ROOT = join(import.meta.dirname, '../..');
@@ -123,19 +123,7 @@ beforeAll(async () => {
     log: silentLogger,
     audit: trail,
   });
-  service.startWorker({
-    rerunChecks: async () => [
-      {
-        checkId: 'lag',
-        kind: 'prometheus.query',
-        title: 'Consumer lag',
-        status: 'ok',
-        value: 40,
-        summary: 'Consumer lag 40',
-        durationMs: 1,
-      },
-    ],
-  });
+  service.startWorker({ rerunChecks: lagRecovered });
   try {
     // Alert → incident (the recorder writes incident.opened and alert.received).
     const opened = await store.apply(batch('firing'), [

@@ -2,6 +2,7 @@
 // call log, a `kubernetes.scale` action over it, a playbook, and a RemediationService on the
 // test Redis under a fresh key prefix.
 import type { Redis } from 'ioredis';
+import type { CheckResult } from '../../src/diagnostics/types.js';
 import { GuardViolationError, UpstreamError } from '../../src/errors.js';
 import { silentLogger } from '../../src/log.js';
 import { Playbook } from '../../src/playbooks/schema.js';
@@ -191,3 +192,16 @@ export const jobFinished = (h: Harness, id: string) => async () => {
   const state = await h.service.queue.queue.getJobState(id);
   return state === 'completed' || state === 'failed';
 };
+
+/** A verification's re-run of the checks that finds consumer lag back to normal (40 messages). */
+export const lagRecovered = async (): Promise<CheckResult[]> => [
+  {
+    checkId: 'lag',
+    kind: 'prometheus.query',
+    title: 'Consumer lag',
+    status: 'ok',
+    value: 40,
+    summary: 'Consumer lag 40 messages',
+    durationMs: 1,
+  },
+];
