@@ -17,6 +17,10 @@ export function parseDuration(text: string): number | undefined {
   return total;
 }
 
+/**
+ * 5_400_000 → "1h30m", in the form parseDuration reads. Up to two days in hours (a silence of 24h
+ * reads as it was chosen); beyond, in days: a week-long alert is "7d1h59m", not "169h59m".
+ */
 export function formatDuration(ms: number): string {
   if (ms < 1000) return `${Math.round(ms)}ms`;
   const s = Math.round(ms / 1000);
@@ -24,5 +28,7 @@ export function formatDuration(ms: number): string {
   const m = Math.floor(s / 60);
   if (m < 60) return s % 60 ? `${m}m${s % 60}s` : `${m}m`;
   const h = Math.floor(m / 60);
-  return m % 60 ? `${h}h${m % 60}m` : `${h}h`;
+  const minutes = m % 60 ? `${m % 60}m` : '';
+  if (h < 48) return `${h}h${minutes}`;
+  return `${Math.floor(h / 24)}d${h % 24 ? `${h % 24}h` : ''}${minutes}`;
 }
